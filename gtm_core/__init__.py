@@ -1,0 +1,65 @@
+"""gtm_core: tool specs, catalogs and the simulator core of the GTM toolkit.
+
+Everything here works without the optional extras; the MCP face lives in ``mcp_server``
+and the scope analysis in ``analysis``. Public names are imported on first use, so the
+``gtm`` command starts fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# public name -> submodule that defines it
+_EXPORTS: dict[str, str] = {
+    "Catalog": "catalog",
+    "shipped_catalog_path": "catalog",
+    "spec_from_mcp": "convert",
+    "spec_from_openai": "convert",
+    "spec_from_row": "convert",
+    "spec_to_mcp": "convert",
+    "spec_to_openai": "convert",
+    "spec_to_row": "convert",
+    "data_dir": "data",
+    "data_file": "data",
+    "Dropped": "dedup",
+    "deduplicate": "dedup",
+    "CatalogError": "errors",
+    "CatalogLineError": "errors",
+    "GTMError": "errors",
+    "ImportFormatError": "errors",
+    "SpecError": "errors",
+    "UnknownToolError": "errors",
+    "read_tools": "importers",
+    "ToolSpec": "spec",
+    "normalize_schema": "spec",
+    "Problem": "validate",
+    "validate_catalog": "validate",
+    "validate_spec": "validate",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'gtm_core' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+if TYPE_CHECKING:  # for type checkers and IDEs
+    from .catalog import Catalog, shipped_catalog_path
+    from .convert import spec_from_mcp, spec_from_openai, spec_from_row, spec_to_mcp, spec_to_openai, spec_to_row
+    from .data import data_dir, data_file
+    from .dedup import Dropped, deduplicate
+    from .errors import CatalogError, CatalogLineError, GTMError, ImportFormatError, SpecError, UnknownToolError
+    from .importers import read_tools
+    from .spec import ToolSpec, normalize_schema
+    from .validate import Problem, validate_catalog, validate_spec

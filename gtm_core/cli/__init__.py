@@ -1,0 +1,71 @@
+"""The ``gtm`` command: one entry point whose subcommands load their package lazily.
+
+``gtm catalog ...`` needs only gtm_core; commands of the optional parts (the MCP server, the
+scope analysis) import their packages only when they run.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from typing import Any
+
+import click
+
+from ..errors import GTMError
+
+__all__ = ["cli", "main"]
+
+# subcommand -> "module:attribute" of its click command, imported on first use
+LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "catalog": ("gtm_core.cli.catalog", "Simulated tools: inspect, validate, import and deduplicate catalogs."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported only when they are invoked (or asked for help)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(LAZY_COMMANDS))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in LAZY_COMMANDS:
+            module = importlib.import_module(LAZY_COMMANDS[name][0])
+            return getattr(module, name)
+        return super().get_command(ctx, name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Help lists the lazy commands from their one-line summaries, without importing them.
+        rows = [(name, LAZY_COMMANDS[name][1]) for name in sorted(LAZY_COMMANDS)]
+        rows += [(name, cmd.get_short_help_str()) for name, cmd in sorted(self.commands.items())]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(sorted(rows))
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except GTMError as exc:
+            raise click.ClickException(str(exc)) from exc
+        except BrokenPipeError:
+            raise
+        except OSError as exc:  # a file that cannot be read or written
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise click.ClickException(f"{where}{exc.strerror or exc}") from exc
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="gtm-toolkit", prog_name="gtm")
+def cli() -> None:
+    """GTM toolkit: a Generalist Tool Model simulates any tool from its specification."""
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; library errors become one line and a non-zero exit, never a traceback."""
+    try:
+        cli.main(args=argv, prog_name="gtm", standalone_mode=True)
+    except BrokenPipeError:  # e.g. `gtm catalog list | head`
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(0)
