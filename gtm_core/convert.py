@@ -56,6 +56,7 @@ def spec_from_openai(tool: Mapping[str, Any], *, origin: str | None = None) -> T
         name=function["name"],
         description=function.get("description") or "",
         parameters=parameters,  # type: ignore[arg-type]
+        required=function.get("required"),  # some exporters put it beside the parameters
         origin=origin,
     )
 

@@ -1,0 +1,25 @@
+"""The public surface of gtm_core is what __all__ says, and it all imports."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import gtm_core
+
+
+def test_every_name_in_all_resolves():
+    """Each exported name can be imported from gtm_core."""
+    for name in gtm_core.__all__:
+        assert getattr(gtm_core, name) is not None
+
+
+def test_importing_gtm_core_needs_no_optional_extras():
+    """gtm_core imports without torch, transformers, sentence-transformers or plotly."""
+    code = (
+        "import sys, gtm_core, gtm_core.cli.catalog; gtm_core.Catalog; gtm_core.validate_catalog;"
+        "heavy = {'torch', 'transformers', 'sentence_transformers', 'plotly', 'sklearn', 'umap', 'mcp'};"
+        "print(sorted(heavy & set(sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
