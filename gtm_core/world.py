@@ -63,18 +63,25 @@ def entity_operation(spec: ToolSpec) -> EntityOperation | None:
     if kind == "list":
         rest = rest[:-1] + [_singular(rest[-1])]
     entity = "_".join(rest)
-    id_parameter = _id_parameter(spec, entity)
+    id_parameter = _id_parameter(spec, entity, guess=kind in ("get", "update", "delete"))
     if kind in ("get", "update", "delete") and id_parameter is None:
         return None
     return EntityOperation(kind, entity, id_parameter)
 
 
-def _id_parameter(spec: ToolSpec, entity: str) -> str | None:
+def _id_parameter(spec: ToolSpec, entity: str, *, guess: bool) -> str | None:
+    """The argument naming the entity; with ``guess``, the one required ``...id`` argument.
+
+    Creates and lists never guess: their required ``...id`` arguments point at other
+    entities (``create_reservation(restaurant_id)`` makes a reservation, not a restaurant).
+    """
     names = list(spec.properties)
     camel = entity.split("_")[0] + "".join(w.title() for w in entity.split("_")[1:]) + "Id"
     for candidate in (f"{entity}_id", camel, "id"):
         if candidate in names:
             return candidate
+    if not guess:
+        return None
     id_like = [n for n in spec.required if n.lower().endswith("id")]
     return id_like[0] if len(id_like) == 1 else None
 

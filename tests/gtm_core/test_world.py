@@ -91,3 +91,11 @@ def test_the_world_stops_remembering_when_full():
     for i in range(3):
         world.apply(op["create"], {"title": str(i)}, {"task_id": f"t{i}"})
     assert len(world) == 2
+
+
+def test_a_create_never_takes_a_foreign_key_for_its_own_id():
+    """create_reservation(restaurant_id) makes a reservation; the restaurant's id is not its id."""
+    spec = ToolSpec("create_reservation", "d", {"type": "object", "properties": {"restaurant_id": {"type": "string"}}}, ["restaurant_id"])
+    operation = entity_operation(spec)
+    assert operation is not None and operation.kind == "create" and operation.id_parameter is None
+    assert operation.id_field == "reservation_id"
