@@ -31,6 +31,16 @@ _EXPORTS: dict[str, str] = {
     "SpecError": "errors",
     "UnknownToolError": "errors",
     "read_tools": "importers",
+    "ErrorKind": "checks",
+    "check_arguments": "checks",
+    "Episode": "episodes",
+    "EpisodeLimits": "episodes",
+    "ResponseCache": "cache",
+    "FaultInjector": "faults",
+    "ToolCall": "results",
+    "ToolResult": "results",
+    "sample_arguments": "sampler",
+    "Simulator": "simulator",
     "ToolSpec": "spec",
     "normalize_schema": "spec",
     "Problem": "validate",
@@ -60,6 +70,13 @@ if TYPE_CHECKING:  # for type checkers and IDEs
     from .data import data_dir, data_file
     from .dedup import Dropped, deduplicate
     from .errors import CatalogError, CatalogLineError, GTMError, ImportFormatError, SpecError, UnknownToolError
+    from .cache import ResponseCache
+    from .checks import ErrorKind, check_arguments
+    from .episodes import Episode, EpisodeLimits
+    from .faults import FaultInjector
     from .importers import read_tools
+    from .results import ToolCall, ToolResult
+    from .sampler import sample_arguments
+    from .simulator import Simulator
     from .spec import ToolSpec, normalize_schema
     from .validate import Problem, validate_catalog, validate_spec

@@ -17,9 +17,10 @@ from ..errors import GTMError
 
 __all__ = ["cli", "main"]
 
-# subcommand -> "module:attribute" of its click command, imported on first use
+# subcommand -> (module defining a click command of that name, one-line help), imported on first use
 LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "catalog": ("gtm_core.cli.catalog", "Simulated tools: inspect, validate, import and deduplicate catalogs."),
+    "simulate": ("gtm_core.cli.simulate", "Simulate one tool call, or a file of calls in one episode."),
 }
 
 

@@ -1,0 +1,37 @@
+"""Engines: the schema engine (no model), local models, OpenAI-compatible servers, lmdeploy.
+
+``get_engine(name, **options)`` builds a registered engine; engines are imported only when
+asked for, so the heavy ones cost nothing until used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from ..errors import GTMError
+from .base import Engine, GenerationRequest, HistoryItem
+
+__all__ = ["ENGINES", "Engine", "GenerationRequest", "HistoryItem", "UnknownEngineError", "get_engine"]
+
+# name -> "module:class", imported on first use
+ENGINES: dict[str, str] = {
+    "schema": "gtm_core.engines.schema:SchemaEngine",
+}
+
+
+class UnknownEngineError(GTMError, KeyError):
+    """An engine name that is not registered."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def get_engine(name: str, **options: Any) -> Engine:
+    """A new engine of the registered kind ``name``, configured by ``options``."""
+    target = ENGINES.get(name)
+    if target is None:
+        raise UnknownEngineError(f"unknown engine {name!r}; choose one of {', '.join(sorted(ENGINES))}")
+    module_name, _, class_name = target.partition(":")
+    engine_class = getattr(importlib.import_module(module_name), class_name)
+    return engine_class(**options)

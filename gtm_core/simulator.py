@@ -1,0 +1,362 @@
+"""The Simulator: the path of one call, from a ToolCall to a ToolResult.
+
+    1. resolve the tool in the catalog        unknown tool -> an error result with suggestions
+    2. check the arguments                    the four error kinds -> an error result, flagged
+    3. the episode's world                    a deleted entity -> not found; inject faults
+    4. cache lookup, else engine.generate     batched: one generate call per batch
+    5. parse, make consistent with the world, record in the episode and the cache
+
+Calls of a batch are prepared in order, generated together and finished in order, so calls
+of one episode inside a batch see each other's effects as if made one after another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import threading
+import time
+from collections.abc import Awaitable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .cache import ResponseCache, cache_key, canonical_json
+from .catalog import Catalog
+from .checks import ErrorKind, check_arguments, error_response, primary_kind, unknown_tool_response
+from .engines import get_engine
+from .engines.base import Engine, GenerationRequest, HistoryItem
+from .episodes import Episode, EpisodeLimits, EpisodeStore
+from .errors import UnknownToolError
+from .faults import FaultInjector
+from .results import ToolCall, ToolResult
+from .spec import ToolSpec
+from .world import EntityOperation, entity_operation
+
+__all__ = ["Simulator"]
+
+logger = logging.getLogger(__name__)
+
+CallLike = ToolCall | Mapping[str, Any] | Sequence[Any]
+
+
+@dataclass
+class _Pending:
+    """A call between preparation and finishing."""
+
+    call: ToolCall
+    started: float
+    episode: Episode
+    spec: ToolSpec | None = None
+    arguments: dict[str, Any] | None = None
+    operation: EntityOperation | None = None
+    request: GenerationRequest | None = None
+    key: str | None = None
+    text: str | None = None
+    cached: bool = False
+    result: ToolResult | None = None
+
+
+class Simulator:
+    """Simulates the tools of a catalog.
+
+    ``engine`` is an Engine or a registered name ("schema", the default). ``cache`` is a
+    ResponseCache or a path to a SQLite file. ``seed`` makes runs reproducible; ``faults`` is
+    a FaultInjector or a rate of transient failures (off by default).
+    """
+
+    def __init__(
+        self,
+        catalog: Catalog | Iterable[ToolSpec] | str | Path | None = None,
+        *,
+        engine: Engine | str = "schema",
+        cache: ResponseCache | str | Path | None = None,
+        seed: int = 0,
+        faults: FaultInjector | float | None = None,
+        check: bool = True,
+        episode_limits: EpisodeLimits | None = None,
+    ) -> None:
+        if catalog is None:
+            catalog = Catalog.shipped()
+        elif isinstance(catalog, (str, Path)):
+            catalog = Catalog.load(catalog)
+        elif not isinstance(catalog, Catalog):
+            catalog = Catalog(catalog)
+        self.catalog = catalog
+        self.engine = get_engine(engine) if isinstance(engine, str) else engine
+        self.cache = ResponseCache(cache) if isinstance(cache, (str, Path)) else cache
+        self.seed = seed
+        self.faults = FaultInjector(rate=faults, seed=seed) if isinstance(faults, (int, float)) else faults
+        self.check = check
+        self.episodes = EpisodeStore(episode_limits)
+        self._operations: dict[int, EntityOperation | None] = {}
+        self._fingerprints: dict[int, str] = {}
+        self._memo_lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"Simulator({len(self.catalog)} tools, engine={self.engine.name!r}, seed={self.seed})"
+
+    # ---- public API ----------------------------------------------------------------------
+    def simulate(self, call: CallLike | str, arguments: Any = None, *, episode: str | None = None) -> ToolResult:
+        """Simulate one call: ``simulate(ToolCall(...))`` or ``simulate("tool", {...}, episode="e1")``."""
+        return self.simulate_batch([self._as_call(call, arguments, episode)])[0]
+
+    async def asimulate(self, call: CallLike | str, arguments: Any = None, *, episode: str | None = None) -> ToolResult:
+        """Simulate one call without blocking the event loop."""
+        return (await self.asimulate_batch([self._as_call(call, arguments, episode)]))[0]
+
+    def simulate_batch(self, calls: Iterable[CallLike]) -> list[ToolResult]:
+        """Simulate many calls together (one engine batch); results come back in order."""
+        pending = self._prepare_all(calls)
+        todo = [p for p in pending if p.result is None and p.text is None]
+        if todo:
+            texts = self._generate_sync(todo)
+            self._fill(todo, texts if texts is not None else _run_coroutine(self._generate_async(todo)))
+        return self._finish_all(pending)
+
+    async def asimulate_batch(self, calls: Iterable[CallLike]) -> list[ToolResult]:
+        """Simulate many calls concurrently (one engine batch); results come back in order."""
+        pending = self._prepare_all(calls)
+        todo = [p for p in pending if p.result is None and p.text is None]
+        if todo:
+            self._fill(todo, await self._generate_async(todo))
+        return self._finish_all(pending)
+
+    def episode(self, episode_id: str, *, hidden_context: Mapping[str, Any] | None = None) -> Episode:
+        """The episode with this id (created on first use), optionally setting its hidden context."""
+        return self.episodes.get(episode_id, hidden_context=hidden_context)
+
+    def reset_episode(self, episode_id: str, *, hidden_context: Mapping[str, Any] | None = None) -> Episode:
+        """Start an episode afresh: no history, no entities."""
+        return self.episodes.reset(episode_id, hidden_context=hidden_context)
+
+    def close_episode(self, episode_id: str) -> bool:
+        """Forget an episode and free what it held."""
+        return self.episodes.close(episode_id)
+
+    def close(self) -> None:
+        """Close the cache and the engine."""
+        if self.cache is not None:
+            self.cache.close()
+        _run_coroutine(self.engine.aclose())
+
+    def __enter__(self) -> Simulator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- the path of a call ------------------------------------------------------------
+    @staticmethod
+    def _as_call(call: CallLike | str, arguments: Any, episode: str | None) -> ToolCall:
+        if isinstance(call, str):
+            return ToolCall(call, {} if arguments is None else arguments, episode)
+        if arguments is not None or episode is not None:
+            raise TypeError("pass arguments and episode inside the ToolCall, or pass the tool's name first")
+        return ToolCall.coerce(call)
+
+    def _prepare_all(self, calls: Iterable[CallLike]) -> list[_Pending]:
+        pending = []
+        for raw in calls:
+            call = ToolCall.coerce(raw)
+            episode = self.episodes.get(call.episode)
+            item = _Pending(call, time.perf_counter(), episode)
+            with episode.lock:
+                self._prepare(item)
+            pending.append(item)
+        return pending
+
+    def _prepare(self, item: _Pending) -> None:
+        call, episode = item.call, item.episode
+        try:
+            spec = self.catalog.get(call.tool)
+        except UnknownToolError as exc:
+            item.result = self._error(item, unknown_tool_response(call.tool, exc.suggestions), "unknown_tool", "checks")
+            return
+        item.spec = spec
+        problems = check_arguments(spec, call.arguments) if self.check else _shape_problems(spec, call.arguments)
+        if problems:
+            item.result = self._error(item, error_response(spec, problems), primary_kind(problems).value, "checks")  # type: ignore[union-attr]
+            return
+        arguments = json.loads(call.arguments) if isinstance(call.arguments, str) else dict(call.arguments)
+        item.arguments = arguments
+        call_text = canonical_json([spec.name, arguments])
+        occurrence = episode.occurrence(call_text)
+        operation = item.operation = self._operation(spec)
+        entity: Any = None
+        if operation is not None and operation.kind in ("get", "update", "delete"):
+            entity_id, entity, deleted = episode.world.lookup(operation, arguments)
+            if deleted:
+                item.result = self._error(item, _not_found(operation, entity_id), "not_found", "world")
+                return
+        if self.faults is not None:
+            fault = self.faults.fault_for(spec.name, call_text, occurrence)
+            if fault is not None:
+                item.result = self._error(item, fault, fault["error"]["type"], "faults")
+                return
+        repeat = occurrence if operation is not None and operation.kind == "create" else 0
+        seed = _derive_seed(self.seed, call_text, repeat)
+        item.request = GenerationRequest(
+            spec=spec,
+            arguments=arguments,
+            seed=seed,
+            history=tuple(episode.history),
+            entity=entity,
+            hidden_context=episode.hidden_context or None,
+        )
+        if self.cache is not None:
+            context = [entity, episode.hidden_context, _history_digest(episode) if self.engine.uses_history else None]
+            item.key = cache_key(self._fingerprint(spec), call_text, self.engine.cache_id, seed, context)
+            text = self.cache.get(item.key)
+            if text is not None:
+                item.text, item.cached = text, True
+
+    def _generate_sync(self, todo: list[_Pending]) -> list[str] | Exception | None:
+        try:
+            return self.engine.generate_sync([p.request for p in todo])  # type: ignore[misc]
+        except Exception as exc:  # a dead engine must not take the simulator down
+            logger.exception("engine %s failed on a batch of %d calls", self.engine.name, len(todo))
+            return exc
+
+    async def _generate_async(self, todo: list[_Pending]) -> list[str] | Exception:
+        try:
+            return await self.engine.generate([p.request for p in todo])  # type: ignore[misc]
+        except Exception as exc:  # a dead engine must not take the simulator down
+            logger.exception("engine %s failed on a batch of %d calls", self.engine.name, len(todo))
+            return exc
+
+    def _fill(self, todo: list[_Pending], texts: list[str] | Exception) -> None:
+        if isinstance(texts, Exception) or len(texts) != len(todo):
+            reason = texts if isinstance(texts, Exception) else f"returned {len(texts)} answers for {len(todo)} calls"
+            for item in todo:
+                body = {"error": {"code": 502, "status": "ENGINE_ERROR", "type": "engine_error",
+                                  "message": f"the {self.engine.name} engine failed: {reason}"}}  # fmt: skip
+                item.result = self._error(item, body, "engine_error", self.engine.name)
+            return
+        for item, text in zip(todo, texts):
+            item.text = text
+
+    def _finish_all(self, pending: list[_Pending]) -> list[ToolResult]:
+        results = []
+        for item in pending:
+            if item.result is None:
+                with item.episode.lock:
+                    item.result = self._finish(item)
+            results.append(item.result)
+        return results
+
+    def _finish(self, item: _Pending) -> ToolResult:
+        assert item.spec is not None and item.arguments is not None and item.text is not None
+        text = item.text
+        try:
+            structured: Any = json.loads(text)
+        except json.JSONDecodeError:
+            structured = None
+        operation, episode = item.operation, item.episode
+        if operation is not None and operation.kind in ("get", "update", "delete"):
+            entity_id, _, deleted = episode.world.lookup(operation, item.arguments)
+            if deleted:  # deleted by an earlier call of the same batch
+                return self._error(item, _not_found(operation, entity_id), "not_found", "world")
+        if self.cache is not None and item.key is not None and not item.cached:
+            self.cache.put(item.key, text)
+        if operation is not None and structured is not None:
+            merged = episode.world.apply(operation, item.arguments, structured)
+            if merged != structured:
+                structured, text = merged, json.dumps(merged, ensure_ascii=False)
+        episode.record(HistoryItem(item.spec.name, item.arguments, structured if structured is not None else text), len(text))
+        return ToolResult(
+            content=text,
+            structured=structured,
+            is_error=False,
+            error_kind=None,
+            engine=self.engine.name,
+            cached=item.cached,
+            latency_ms=(time.perf_counter() - item.started) * 1000.0,
+            tool=item.call.tool,
+            episode=episode.id,
+        )
+
+    def _error(self, item: _Pending, body: dict[str, Any], kind: str, engine: str) -> ToolResult:
+        text = json.dumps(body, ensure_ascii=False)
+        arguments = item.arguments if item.arguments is not None else item.call.arguments
+        item.episode.record(HistoryItem(item.call.tool, arguments if isinstance(arguments, dict) else {}, body, True), len(text))
+        return ToolResult(
+            content=text,
+            structured=body,
+            is_error=True,
+            error_kind=kind,
+            engine=engine,
+            cached=False,
+            latency_ms=(time.perf_counter() - item.started) * 1000.0,
+            tool=item.call.tool,
+            episode=item.episode.id,
+        )
+
+    # ---- memos ---------------------------------------------------------------------------
+    def _operation(self, spec: ToolSpec) -> EntityOperation | None:
+        key = id(spec)
+        if key not in self._operations:
+            with self._memo_lock:
+                self._operations[key] = entity_operation(spec)
+        return self._operations[key]
+
+    def _fingerprint(self, spec: ToolSpec) -> str:
+        key = id(spec)
+        fingerprint = self._fingerprints.get(key)
+        if fingerprint is None:
+            fingerprint = cache_key(spec.to_dict())
+            with self._memo_lock:
+                self._fingerprints[key] = fingerprint
+        return fingerprint
+
+
+def _shape_problems(spec: ToolSpec, arguments: Any) -> list[Any]:
+    """With checks off, only arguments that are not a JSON object are refused."""
+    return [p for p in check_arguments(spec, arguments) if p.kind == ErrorKind.NOT_OBJECT]
+
+
+def _derive_seed(seed: int, call_text: str, repeat: int) -> int:
+    digest = hashlib.blake2b(f"{seed}|{repeat}|{call_text}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") >> 1
+
+
+def _history_digest(episode: Episode) -> str:
+    return cache_key([(h.tool, h.arguments, h.response) for h in episode.history])
+
+
+def _not_found(operation: EntityOperation, entity_id: str | None) -> dict[str, Any]:
+    label = operation.entity.replace("_", " ")
+    return {
+        "error": {
+            "code": 404,
+            "status": "NOT_FOUND",
+            "type": "not_found",
+            "message": f"{label} {entity_id!r} not found; it was deleted earlier in this session.",
+            "details": [{"parameter": operation.id_parameter, "received": entity_id}],
+        }
+    }
+
+
+def _run_coroutine(coroutine: Awaitable[Any]) -> Any:
+    """Run a coroutine to completion from sync code, even when this thread runs an event loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)  # type: ignore[arg-type]
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = asyncio.run(coroutine)  # type: ignore[arg-type]
+        except BaseException as exc:  # re-raised in the caller's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name="gtm-simulate")
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
