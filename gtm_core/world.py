@@ -129,7 +129,7 @@ class EntityWorld:
             record = {**(record or _fields_of(response, op)), **_writable(arguments, op)}
         elif record is None:  # first sight of an id: what the tool said about it becomes the truth
             record = _fields_of(response, op)
-        record[op.id_field] = entity_id
+        record[op.id_field] = arguments[op.id_parameter]  # as sent: "42" and 42 stay what they were
         self._store(op.entity, entity_id, record)
         return _overlay(response, record)
 
@@ -200,7 +200,7 @@ def _overlay(response: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]
     """The response with the record's values wherever the response has the same field."""
     out = dict(response)
     for key, value in record.items():
-        if key in out and not isinstance(out[key], dict):
+        if key in out and not isinstance(out[key], dict) and _same_kind(out[key], value):
             out[key] = copy.deepcopy(value)
         elif key in out and isinstance(out[key], dict) and isinstance(value, dict):
             out[key] = _overlay(out[key], value)
@@ -210,7 +210,20 @@ def _overlay(response: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]
 def _shape_like(record: dict[str, Any], template: dict[str, Any] | None) -> dict[str, Any]:
     if template is None:
         return record
-    return {k: copy.deepcopy(record.get(k, v)) for k, v in template.items()}
+    return {k: copy.deepcopy(record[k] if k in record and _same_kind(v, record[k]) else v) for k, v in template.items()}
+
+
+def _same_kind(current: Any, new: Any) -> bool:
+    """Whether ``new`` can stand where the answer has ``current`` without changing its JSON type."""
+    if current is None:
+        return True
+    if isinstance(current, bool) or isinstance(new, bool):
+        return isinstance(current, bool) and isinstance(new, bool)
+    if isinstance(current, int):
+        return isinstance(new, int)
+    if isinstance(current, float):
+        return isinstance(new, (int, float))
+    return isinstance(new, type(current)) or isinstance(current, type(new))
 
 
 def _list_key(response: dict[str, Any], entity: str) -> str | None:

@@ -95,7 +95,18 @@ def test_the_world_stops_remembering_when_full():
 
 def test_a_create_never_takes_a_foreign_key_for_its_own_id():
     """create_reservation(restaurant_id) makes a reservation; the restaurant's id is not its id."""
-    spec = ToolSpec("create_reservation", "d", {"type": "object", "properties": {"restaurant_id": {"type": "string"}}}, ["restaurant_id"])
+    spec = ToolSpec("create_reservation", "d", parameters={"type": "object", "properties": {"restaurant_id": {"type": "string"}}}, required=["restaurant_id"])
     operation = entity_operation(spec)
     assert operation is not None and operation.kind == "create" and operation.id_parameter is None
     assert operation.id_field == "reservation_id"
+
+
+def test_a_record_never_changes_the_json_type_of_an_answer_field():
+    """An id sent as 42 stays 42, and a text id is not forced into an integer field."""
+    world = EntityWorld()
+    spec = ToolSpec("get_job", "d", parameters={"type": "object", "properties": {"id": {"type": "integer"}}}, required=["id"])
+    op = entity_operation(spec)
+    assert world.apply(op, {"id": 42}, {"id": 7, "title": "Cook"}) == {"id": 42, "title": "Cook"}
+    text_spec = ToolSpec("get_quote", "d", parameters={"type": "object", "properties": {"id": {"type": "string"}}}, required=["id"])
+    text_op = entity_operation(text_spec)
+    assert world.apply(text_op, {"id": "41444"}, {"id": 5, "text": "hi"})["id"] == 5
