@@ -225,17 +225,71 @@ def show(name: str, paths: tuple[str, ...], fmt: str, strict: bool, as_format: s
     _echo_json(_SHOW_AS[as_format](spec))
 
 
-@catalog.command(name="import")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=True), metavar="FILE...")
-@_load_options
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="GTM JSONL file to write (.gz compresses).")
-def import_(files: tuple[str, ...], fmt: str, strict: bool, output: str) -> None:
-    """Convert tool files (OpenAI tools, MCP tools/list dumps, dataset rows, GTM) into a catalog.
+def _parse_header(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition(":")
+    if not sep or not name.strip():
+        raise click.BadParameter(f"{text!r} is not 'Name: value'", param_hint="--header")
+    return name.strip(), value.strip()
 
+
+@catalog.command(name="import", short_help="Import tool files, or the tools of a running MCP server, into a catalog.")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=True), metavar="[FILE]...")
+@_load_options
+@click.option("--mcp-stdio", "mcp_command", metavar="COMMAND",
+              help="Instead of FILEs: start this MCP server (one quoted command line, e.g. \"mcp-server-memory\") "
+                   "and import every tool its tools/list returns.")
+@click.option("--mcp-url", metavar="URL",
+              help="Instead of FILEs: import the tools of the MCP server at this streamable HTTP endpoint "
+                   "(e.g. http://127.0.0.1:8000/mcp).")
+@click.option("--header", "headers", multiple=True, metavar="'NAME: VALUE'",
+              help="HTTP header sent to --mcp-url (repeatable), e.g. 'Authorization: Bearer TOKEN'.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True, metavar="SECONDS",
+              help="Seconds allowed for the MCP server to start and list its tools.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="GTM JSONL file to write (.gz compresses).")
+def import_(
+    files: tuple[str, ...],
+    fmt: str,
+    strict: bool,
+    mcp_command: str | None,
+    mcp_url: str | None,
+    headers: tuple[str, ...],
+    timeout: float,
+    output: str,
+) -> None:
+    """Convert tool files (OpenAI tools, MCP tools/list dumps, dataset rows, GTM) into a catalog,
+    or read the tools of a running MCP server so that it can be simulated.
+
+    Give FILEs, or exactly one of --mcp-stdio COMMAND (the server is started, listed page by
+    page and stopped; it inherits the environment) and --mcp-url URL (streamable HTTP).
     Loose type spellings (str, int, float, dict, list, bool) become JSON Schema types.
-    Unreadable lines are reported and skipped unless --strict.
+    Unreadable lines or tools are reported and skipped unless --strict.
     """
     started = time.perf_counter()
+    sources = sum(1 for given in (files, mcp_command, mcp_url) if given)
+    if sources != 1:
+        what = "nothing" if not sources else "more than one source"
+        raise click.UsageError(f"give FILEs, --mcp-stdio COMMAND or --mcp-url URL (exactly one kind; got {what})")
+    if headers and not mcp_url:
+        raise click.UsageError("--header goes with --mcp-url only")
+    if not files:
+        if fmt not in ("auto", "mcp"):
+            raise click.UsageError(f"--format {fmt} does not apply to an MCP server (its tools are in MCP form)")
+        from mcp_server.importer import import_server  # lazy: `gtm catalog` stays light
+
+        header_map = dict(_parse_header(h) for h in headers)
+        result = import_server(command=mcp_command, url=mcp_url, headers=header_map or None, timeout=timeout, strict=strict)
+        where = f"MCP server '{mcp_command}'" if mcp_command else f"MCP server at {mcp_url}"
+        if not result.specs:
+            detail = f" ({len(result.problems)} could not be read: {result.problems[0]})" if result.problems else ""
+            raise click.ClickException(f"{where} lists no usable tools{detail}")
+        for error in result.problems[:_SHOWN_LOAD_PROBLEMS]:
+            click.echo(f"warning: skipped {error}", err=True)
+        cat = Catalog(result.specs, problems=result.problems)
+        cat.formats = set(result.formats)
+        cat.save(output)
+        skipped = f"; {len(cat.problems)} tools skipped" if cat.problems else ""
+        click.echo(f"imported {len(cat)} tools (mcp) from {where} into {output} in {time.perf_counter() - started:.2f} s{skipped}")
+        return
     cat = _load(files, fmt, strict)
     if not len(cat):
         raise click.ClickException(f"no tools found in {', '.join(files)}; check the file and --format")

@@ -123,6 +123,24 @@ def test_import_requires_an_output_file(catalog_file):
     assert result.exit_code == 2 and "-o" in result.output
 
 
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        ((), "exactly one kind"),
+        (("--mcp-stdio", "x", "--mcp-url", "http://127.0.0.1:1/mcp"), "exactly one kind"),
+        (("some.json", "--mcp-stdio", "x"), "exactly one kind"),
+        (("--mcp-stdio", "x", "--header", "A: b"), "--header goes with --mcp-url"),
+        (("--mcp-url", "http://127.0.0.1:1/mcp", "--header", "no colon"), "'Name: value'"),
+        (("--mcp-stdio", "x", "--format", "openai"), "does not apply to an MCP server"),
+    ],
+)
+def test_import_takes_files_or_exactly_one_mcp_server(args, words, tmp_path):
+    """FILEs, --mcp-stdio and --mcp-url exclude each other; a bad --header is a usage error."""
+    result = run("catalog", "import", *args, "-o", str(tmp_path / "o.jsonl"))
+    assert result.exit_code == 2
+    assert words in result.output and "Traceback" not in result.output
+
+
 def test_dedup_writes_the_kept_tools_and_says_what_it_dropped(tmp_path):
     """dedup drops the later near-duplicate and reports it."""
     path = Catalog([WEATHER, ToolSpec("getWeather", "dup"), ORDER]).save(tmp_path / "c.jsonl")
