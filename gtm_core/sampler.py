@@ -1,7 +1,7 @@
 """Valid, realistic arguments for any tool, sampled from its input schema.
 
 ``sample_arguments(spec, rng=...)`` gives every required parameter and each optional one
-with probability ``optional``; values come from ``values.fake_value`` so a ``city`` is a city
+with probability ``optional``; values come from ``fake.fake_value`` so a ``city`` is a city
 and an ``email`` an address. Used by tests, benchmarks and data generation (CARG) to make
 calls that the argument checks accept.
 """
@@ -12,8 +12,8 @@ import logging
 import random
 from typing import Any
 
+from .fake import fake_value
 from .spec import ToolSpec
-from .values import fake_value
 
 __all__ = ["sample_arguments"]
 

@@ -14,7 +14,7 @@ import random
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..values import fake_object_for, fake_value
+from ..fake import fake_object_for, fake_value
 from .base import Engine, GenerationRequest
 
 __all__ = ["DEFAULT_OPTIONAL", "SchemaEngine"]

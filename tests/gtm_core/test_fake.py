@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import ast
 import json
+import pathlib
 import random
 import re
 
 import pytest
 from jsonschema import Draft202012Validator
 
+import gtm_core.fake
 from gtm_core.checks import FORMAT_CHECKER
-from gtm_core.spec import ToolSpec
-from gtm_core.values import CITIES, CURRENCIES, FIRST_NAMES, conforms, fake_object_for, fake_value
+from gtm_core.fake import conforms, fake_value
+from gtm_core.fake.vocabulary import CITIES, CURRENCIES, FIRST_NAMES
 
 SEEDS = range(40)
 
@@ -271,35 +274,12 @@ def test_conforms_checks_simple_and_structured_schemas():
     assert not conforms(True, {"type": "integer"})
 
 
-def _spec(name, description="", parameters=None, response=None):
-    return ToolSpec(name, description, parameters=parameters or {"type": "object", "properties": {}}, response=response)
-
-
-def test_a_weather_tool_without_a_response_schema_reports_the_weather():
-    """A weather tool's fake object has a temperature and conditions for the asked place."""
-    spec = _spec("get_current_weather", "Current weather for a city")
-    body = fake_object_for(spec, random.Random(3), {"city": "Lisbon"})
-    assert body["location"] == "Lisbon" and isinstance(body["temperature"], float) and body["condition"]
-
-
-def test_a_search_tool_without_a_response_schema_lists_results():
-    """A search tool's fake object holds results with a title, url and snippet."""
-    body = fake_object_for(_spec("search_articles", "Search news articles"), random.Random(3), {"query": "jazz"})
-    assert body["query"] == "jazz" and body["results"]
-    assert all({"title", "url", "snippet"} <= set(r) for r in body["results"])
-
-
-def test_a_create_tool_without_a_response_schema_returns_an_id_and_the_arguments():
-    """A create tool's fake object has the new entity's id, a status and the arguments."""
-    body = fake_object_for(_spec("createInvoice", "Create an invoice"), random.Random(3), {"customer": "Ana", "amount": 12.5})
-    assert body["success"] is True and body["invoice_id"].startswith("inv_")
-    assert body["customer"] == "Ana" and body["amount"] == 12.5
-
-
-def test_a_generic_tool_without_a_response_schema_returns_a_record_of_its_subject():
-    """Any other tool gets success and a record named after its subject that echoes the arguments."""
-    spec = _spec("getWaterTransportationInfo", "Retrieve water transport information", response="Returns the price and company")
-    body = fake_object_for(spec, random.Random(3), {"location": "Porto"})
-    record = body["water_transportation"]
-    assert body["success"] is True and record["location"] == "Porto" and "price" in record and "company" in record
-    json.dumps(body)
+def test_modules_of_the_package_import_one_way():
+    """Each module of gtm_core.fake imports only modules listed below it in the package's layering."""
+    layers = ["objects", "generator", "merge", "numbers", "conform", "patterns", "makers", "vocabulary"]
+    package = pathlib.Path(gtm_core.fake.__file__).parent
+    assert sorted(p.stem for p in package.glob("*.py") if p.stem != "__init__") == sorted(layers)
+    for index, name in enumerate(layers):
+        tree = ast.parse((package / f"{name}.py").read_text())
+        used = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.level == 1}
+        assert used <= set(layers[index + 1 :]), (name, used)
