@@ -40,10 +40,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-import jsonschema
-from jsonschema.exceptions import ValidationError
-from jsonschema.validators import validator_for
-
+from ._jsonschema import ValidationError, jsonschema, validator_for
 from .errors import UnknownToolError
 from .spec import ToolSpec, normalize_schema
 

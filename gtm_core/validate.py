@@ -22,10 +22,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import urljoin
 
-import jsonschema
-from jsonschema.validators import validator_for
-from jsonschema_specifications import REGISTRY as METASCHEMAS
-
+from ._jsonschema import METASCHEMAS, best_match, jsonschema, validator_for
 from .catalog import Catalog
 from .spec import ToolSpec
 
@@ -151,7 +148,7 @@ def validate_spec(spec: ToolSpec) -> list[Problem]:
         for key, schema, schema_broken in checks:
             if key not in example or schema_broken:
                 continue
-            error = jsonschema.exceptions.best_match(validator_for(schema)(schema).iter_errors(example[key]))
+            error = best_match(validator_for(schema)(schema).iter_errors(example[key]))
             if error is not None:
                 add("invalid-example", f"example {index} {key} break the schema: {_short(error.message)}")
     return problems

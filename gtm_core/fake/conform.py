@@ -149,11 +149,10 @@ def _validator(root: Any) -> Any:
     entry = _VALIDATORS.get(id(root))
     if entry is not None and entry[0] is root:
         return entry[1]
-    from jsonschema import Draft202012Validator
-
+    from .._jsonschema import jsonschema
     from ..checks import FORMAT_CHECKER
 
-    validator = Draft202012Validator(root, format_checker=FORMAT_CHECKER)
+    validator = jsonschema.Draft202012Validator(root, format_checker=FORMAT_CHECKER)
     if len(_VALIDATORS) > 4096:
         _VALIDATORS.clear()
     _VALIDATORS[id(root)] = (root, validator)

@@ -23,3 +23,14 @@ def test_importing_gtm_core_needs_no_optional_extras():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_argument_checks_load_without_jsonschemas_slow_iri_grammar():
+    """jsonschema is imported with rfc3987_syntax hidden (seconds of start-up), and stays usable."""
+    code = (
+        "import sys, gtm_core.checks as c;"
+        "print('rfc3987_syntax' in sys.modules, c.check_arguments.__name__);"
+        "import importlib.util; print(importlib.util.find_spec('rfc3987_syntax') is None or __import__('rfc3987_syntax') is not None)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "check_arguments", "True"]
