@@ -55,6 +55,8 @@ class Catalog:
         self.problems: list[CatalogLineError] = list(problems)
         self.formats: set[str] = set()
         self._by_name: dict[str, ToolSpec] = {}
+        self._postings: dict[str, list[tuple[int, float]]] = {}
+        self._postings_key: tuple[int, int] | None = None
         for spec in self.tools:
             self._by_name.setdefault(spec.name, spec)
 
@@ -157,18 +159,29 @@ class Catalog:
         words = list(dict.fromkeys(tokenize(query)))
         if not words:
             return []
-        documents = [(set(tokenize(s.name)), set(tokenize(s.description))) for s in self.tools]
-        frequency = Counter(w for name, desc in documents for w in (name | desc) if w in words)
+        postings = self._word_postings()
         total = len(self.tools) + 1
-        idf = {w: math.log(total / (1 + frequency[w])) + 1.0 for w in words}
+        idf = {w: math.log(total / (1 + len(postings.get(w, ())))) + 1.0 for w in words}
         best = 3.0 * sum(idf.values())
-        scored = []
-        for spec, (name_words, desc_words) in zip(self.tools, documents):
-            score = sum(idf[w] * (3.0 if w in name_words else 1.0 if w in desc_words else 0.0) for w in words)
-            if score > 0:
-                scored.append((spec, round(score / best, 4)))
+        scores: dict[int, float] = {}
+        for word in words:
+            for index, weight in postings.get(word, ()):
+                scores[index] = scores.get(index, 0.0) + idf[word] * weight
+        scored = [(self.tools[i], round(score / best, 4)) for i, score in scores.items()]
         scored.sort(key=lambda pair: (-pair[1], pair[0].name))
         return scored[:limit]
+
+    def _word_postings(self) -> dict[str, list[tuple[int, float]]]:
+        """word -> (tool index, 3.0 if in the name else 1.0), built once per set of tools."""
+        key = (id(self.tools), len(self.tools))
+        if self._postings_key != key:
+            postings: dict[str, list[tuple[int, float]]] = {}
+            for index, spec in enumerate(self.tools):
+                name_words = set(tokenize(spec.name))
+                for word in name_words | set(tokenize(spec.description)):
+                    postings.setdefault(word, []).append((index, 3.0 if word in name_words else 1.0))
+            self._postings, self._postings_key = postings, key
+        return self._postings
 
     # ---- reporting ---------------------------------------------------------------------
     def stats(self) -> dict[str, Any]:

@@ -91,8 +91,8 @@ class Simulator:
         self.faults = FaultInjector(rate=faults, seed=seed) if isinstance(faults, (int, float)) else faults
         self.check = check
         self.episodes = EpisodeStore(episode_limits)
-        self._operations: dict[int, EntityOperation | None] = {}
-        self._fingerprints: dict[int, str] = {}
+        self._operations: dict[int, tuple[ToolSpec, EntityOperation | None]] = {}
+        self._fingerprints: dict[int, tuple[ToolSpec, str]] = {}
         self._memo_lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -295,21 +295,23 @@ class Simulator:
         )
 
     # ---- memos ---------------------------------------------------------------------------
+    # Memos are keyed by id(spec) and hold the spec itself, so an id is never reused for
+    # another spec while its entry lives (specs of a replaced catalog stay valid keys).
     def _operation(self, spec: ToolSpec) -> EntityOperation | None:
-        key = id(spec)
-        if key not in self._operations:
+        entry = self._operations.get(id(spec))
+        if entry is None or entry[0] is not spec:
+            entry = (spec, entity_operation(spec))
             with self._memo_lock:
-                self._operations[key] = entity_operation(spec)
-        return self._operations[key]
+                self._operations[id(spec)] = entry
+        return entry[1]
 
     def _fingerprint(self, spec: ToolSpec) -> str:
-        key = id(spec)
-        fingerprint = self._fingerprints.get(key)
-        if fingerprint is None:
-            fingerprint = cache_key(spec.to_dict())
+        entry = self._fingerprints.get(id(spec))
+        if entry is None or entry[0] is not spec:
+            entry = (spec, cache_key(spec.to_dict()))
             with self._memo_lock:
-                self._fingerprints[key] = fingerprint
-        return fingerprint
+                self._fingerprints[id(spec)] = entry
+        return entry[1]
 
 
 def _shape_problems(spec: ToolSpec, arguments: Any) -> list[Any]:
