@@ -1,0 +1,57 @@
+"""mcp_server: the MCP face of the GTM toolkit (``gtm serve``).
+
+Serves any catalog's tools over MCP — stdio or streamable HTTP, both protocol eras — and
+answers ``tools/call`` through the gtm_core Simulator. Built on the official SDK's
+low-level ``Server``. Public names are imported on first use.
+
+    from mcp import Client
+    from mcp_server import GTMServer
+
+    gtm = GTMServer()                      # the shipped catalog, schema engine
+    async with Client(gtm.server) as client:
+        await client.call_tool("get_current_weather", {"city": "Oslo"}, meta={"gtm/episode": "e1"})
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS: dict[str, str] = {
+    "GTMServer": "app",
+    "NoToolsError": "app",
+    "DEFAULT_MAX_ARGUMENT_BYTES": "defaults",
+    "EPISODE_HEADER": "episodes",
+    "EPISODE_META_KEY": "episodes",
+    "HIDDEN_CONTEXT_META_KEY": "episodes",
+    "build_http_app": "http",
+    "serve_http": "http",
+    "CatalogWatcher": "reload",
+    "Selection": "tools",
+    "ToolListing": "tools",
+    "legal_name": "tools",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mcp_server' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+if TYPE_CHECKING:
+    from .app import GTMServer, NoToolsError
+    from .defaults import DEFAULT_MAX_ARGUMENT_BYTES
+    from .episodes import EPISODE_HEADER, EPISODE_META_KEY, HIDDEN_CONTEXT_META_KEY
+    from .http import build_http_app, serve_http
+    from .reload import CatalogWatcher
+    from .tools import Selection, ToolListing, legal_name

@@ -21,6 +21,8 @@ __all__ = ["cli", "main"]
 LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "catalog": ("gtm_core.cli.catalog", "Simulated tools: inspect, validate, import and deduplicate catalogs."),
     "simulate": ("gtm_core.cli.simulate", "Simulate one tool call, or a file of calls in one episode."),
+    "scope": ("analysis.cli", "Scope analysis: market overlap and whether a tool can be simulated."),
+    "serve": ("mcp_server.cli", "Serve a catalog's tools over MCP (stdio or streamable HTTP), simulated."),
 }
 
 

@@ -1,0 +1,157 @@
+"""``gtm serve``: serve a catalog's tools over MCP (stdio or streamable HTTP), simulated."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+from typing import Any
+
+import click
+
+from .defaults import (
+    DEFAULT_FIRST_PAGE_SIZE,
+    DEFAULT_HOST,
+    DEFAULT_MAX_ARGUMENT_BYTES,
+    DEFAULT_MAX_REQUEST_BYTES,
+    DEFAULT_PAGE_SIZE,
+    DEFAULT_PORT,
+)
+
+__all__ = ["serve"]
+
+logger = logging.getLogger("mcp_server")
+
+
+def _setup_logging(level: str) -> None:
+    """Logs go to stderr only: under stdio, stdout carries the protocol.
+
+    A process that configured logging already (an embedding program, pytest) keeps its handlers.
+    """
+    root = logging.getLogger()
+    if not root.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("gtm serve: %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+        root.setLevel(logging.WARNING)
+    for name in ("mcp_server", "gtm_core"):
+        logging.getLogger(name).setLevel(level.upper())
+
+
+@click.command()
+@click.option("--catalog", "catalogs", multiple=True, type=click.Path(), metavar="PATH",
+              help="Catalog file or folder (repeatable), in any format `gtm catalog import` reads; default: the shipped catalog.")
+@click.option("--engine", default="schema", show_default=True, help="Engine that answers the calls.")
+@click.option("--transport", type=click.Choice(["stdio", "http"]), default="stdio", show_default=True,
+              help="stdio (the client starts this command) or streamable HTTP at http://HOST:PORT/mcp.")
+@click.option("--host", default=DEFAULT_HOST, show_default=True, help="HTTP: address to bind; anything but loopback is logged as a warning.")
+@click.option("--port", type=click.IntRange(0, 65535), default=DEFAULT_PORT, show_default=True, help="HTTP: port to bind.")
+@click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="NAME:PORT",
+              help="HTTP: another Host header value clients may use (repeatable); DNS-rebinding protection refuses others.")
+@click.option("--field", default=None, metavar="F", help="Expose only the tools of this field (case-insensitive).")
+@click.option("--tools", "tool_globs", multiple=True, metavar="GLOB", help="Expose only tools whose name matches a glob (repeatable).")
+@click.option("--page-size", type=click.IntRange(min=1), default=DEFAULT_PAGE_SIZE, show_default=True, help="Tools per tools/list page after the first.")
+@click.option("--first-page-size", type=click.IntRange(min=1), default=DEFAULT_FIRST_PAGE_SIZE, show_default=True, help="Tools on the first tools/list page.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed: same call, same episode, same seed, same answer.")
+@click.option("--cache", "cache_path", type=click.Path(dir_okay=False), default=None, metavar="FILE", help="SQLite cache of answers.")
+@click.option("--fault-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True, help="Share of calls that fail transiently (rate limit, timeout, server error).")
+@click.option("--meta-tools", is_flag=True, help="List only search_tools and call_tool, which reach every selected tool (for huge catalogs).")
+@click.option("--reload-interval", type=click.FloatRange(min=0), default=0.0, show_default=True, metavar="S",
+              help="Poll the --catalog files every S seconds and reload on change (0: off); SIGHUP reloads them too.")
+@click.option("--token-env", default=None, metavar="VAR", help="HTTP: require 'Authorization: Bearer <token>', the token read from environment variable VAR.")
+@click.option("--max-argument-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_ARGUMENT_BYTES, show_default=True,
+              help="Largest tool arguments (as JSON); larger calls get an error result.")
+@click.option("--max-request-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_REQUEST_BYTES, show_default=True,
+              help="HTTP: largest request body; larger requests get 413.")
+@click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info", show_default=True, help="Logging on stderr.")
+def serve(
+    catalogs: tuple[str, ...],
+    engine: str,
+    transport: str,
+    host: str,
+    port: int,
+    allowed_hosts: tuple[str, ...],
+    field: str | None,
+    tool_globs: tuple[str, ...],
+    page_size: int,
+    first_page_size: int,
+    seed: int,
+    cache_path: str | None,
+    fault_rate: float,
+    meta_tools: bool,
+    reload_interval: float,
+    token_env: str | None,
+    max_argument_bytes: int,
+    max_request_bytes: int,
+    log_level: str,
+) -> None:
+    """Serve the tools of a catalog over MCP; every call is simulated.
+
+    Calls share an episode (a world of created entities) by the request's
+    _meta["gtm/episode"], else the X-GTM-Episode header, else the MCP session, else the
+    process. Logs go to stderr.
+    """
+    import anyio
+
+    from gtm_core import Catalog, Simulator
+
+    from .app import GTMServer
+    from .http import serve_http
+
+    _setup_logging(log_level)
+    token: str | None = None
+    if token_env is not None:
+        if transport != "http":
+            raise click.UsageError("--token-env only applies to --transport http")
+        token = os.environ.get(token_env)
+        if not token:
+            raise click.ClickException(f"--token-env {token_env}: the environment variable {token_env} is not set or empty")
+    if transport == "stdio" and (host != DEFAULT_HOST or port != DEFAULT_PORT or allowed_hosts):
+        logger.warning("--host, --port and --allowed-host only apply to --transport http; ignored")
+    if reload_interval and not catalogs:
+        logger.warning("--reload-interval watches the --catalog files; the shipped catalog is not watched")
+
+    catalog = Catalog.load(*catalogs) if catalogs else Catalog.shipped()
+    if catalog.problems:
+        shown = "; ".join(str(p) for p in catalog.problems[:3])
+        more = f" (and {len(catalog.problems) - 3} more)" if len(catalog.problems) > 3 else ""
+        logger.warning("skipped %d unreadable catalog lines: %s%s", len(catalog.problems), shown, more)
+    simulator = Simulator(catalog, engine=engine, cache=cache_path, seed=seed, faults=fault_rate or None)
+    gtm = GTMServer(
+        simulator,
+        field=field,
+        tools=tool_globs,
+        page_size=page_size,
+        first_page_size=first_page_size,
+        meta_tools=meta_tools,
+        max_argument_bytes=max_argument_bytes,
+        catalog_paths=catalogs,
+        reload_interval=reload_interval,
+    )
+    exposed = "search_tools and call_tool over" if meta_tools else "exposing"
+    logger.info("%s %d tools (engine %s, %s)", exposed, len(gtm.selection), simulator.engine.name, transport)
+
+    async def main() -> None:
+        async with anyio.create_task_group() as tg:
+            if hasattr(signal, "SIGHUP") and catalogs:
+                tg.start_soon(gtm.watch_sighup)
+            if transport == "http":
+                await serve_http(gtm, host=host, port=port, token=token, max_request_bytes=max_request_bytes, allowed_hosts=allowed_hosts)
+            else:
+                await _serve_stdio(gtm)
+            tg.cancel_scope.cancel()
+
+    try:
+        anyio.run(main)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        gtm.close()
+
+
+async def _serve_stdio(gtm: Any) -> None:
+    from mcp.server.stdio import stdio_server
+
+    async with stdio_server() as (read_stream, write_stream):
+        await gtm.server.run(read_stream, write_stream, gtm.server.create_initialization_options())
