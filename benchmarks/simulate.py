@@ -2,9 +2,9 @@
 
 Over at least 5,000 different tools of the public training APIs (GTM_DATA_DIR), with
 sampled valid arguments and argument checks on: one call at a time, then in batches.
-Prints a table and writes benchmarks/results/simulate.json. Never asserts timings.
+Prints a table and writes benchmarks/results/simulate.json (or --out). Never asserts timings.
 
-    .venv/bin/python benchmarks/simulate.py [--tools 6000] [--batch 256] [--rounds 2]
+    .venv/bin/python benchmarks/simulate.py [--tools 6000] [--batch 256] [--rounds 2] [--out PATH]
 """
 
 from __future__ import annotations
@@ -57,6 +57,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=256, help="calls per batch (default 256)")
     parser.add_argument("--rounds", type=int, default=2, help="warm passes over the calls (default 2)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=RESULTS, help=f"JSON results file (default {RESULTS})")
     options = parser.parse_args()
 
     calls, catalog = _calls(options.tools, options.seed)
@@ -99,8 +100,8 @@ def main() -> None:
     for name, count, rate, p50, p99 in rows:
         print(f"{name:<24}{count:>8}{rate:>10.0f}{p50:>9.3f}{p99:>9.3f}")
     print("(batched rows: latency is per call, the batch's time divided by its size)")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
+    options.out.parent.mkdir(parents=True, exist_ok=True)
+    options.out.write_text(
         json.dumps(
             {
                 "benchmark": "simulate",
@@ -113,7 +114,7 @@ def main() -> None:
         ),
         encoding="utf-8",
     )
-    print(f"wrote {RESULTS}")
+    print(f"wrote {options.out}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,42 @@
+"""Smoke runs of the benchmark scripts: they run to the end and write their JSON (timings are never asserted)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+def _run(script: str, *args: str, timeout: float) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(BENCHMARKS / script), *args], capture_output=True, text=True, timeout=timeout, cwd=BENCHMARKS.parent)
+
+
+def test_the_serve_benchmark_runs_quickly_over_every_transport_and_writes_its_json(tmp_path):
+    """--quick --generated 300: in-process, stdio and HTTP in both eras, every tool listed, no error results."""
+    out = tmp_path / "serve.json"
+    done = _run("serve.py", "--quick", "--generated", "300", "--out", str(out), timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads(out.read_text(encoding="utf-8"))
+    rows = report["rows"]
+    assert {(r["transport"], r["era"]) for r in rows} == {(t, e) for t in ("in-process", "stdio", "http") for e in ("2025-11-25", "2026-07-28")}
+    assert all(r["tools_listed"] == 300 and r["error_results"] == 0 for r in rows)
+    assert all(set(r["concurrency"]) == {"1", "10", "100"} for r in rows)
+    assert report["tools"] == 300 and len(report["load_average_start"]) == 3
+
+
+@pytest.mark.data
+def test_the_simulate_benchmark_runs_one_small_round_and_writes_its_json(tmp_path, training_apis_path):
+    """--tools 200 --rounds 1 over the public training APIs."""
+    out = tmp_path / "simulate.json"
+    done = _run("simulate.py", "--tools", "200", "--rounds", "1", "--out", str(out), timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["benchmark"] == "simulate" and report["tools"] == 200 and report["rows"]
+
