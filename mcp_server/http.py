@@ -159,6 +159,7 @@ def build_http_app(
     """
     app: Any = gtm.server.streamable_http_app(
         streamable_http_path=path,
+        json_response=True,  # one JSON body per POST: no SSE framing; notifications use the GET stream
         transport_security=_security(host, port, allowed_hosts),
         max_request_body_size=max_request_bytes,
         host=host,
