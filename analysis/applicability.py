@@ -2,11 +2,21 @@
 
 A :class:`ScopeIndex` holds the training APIs and the market tools with their embeddings, and a
 calibration of the training set against itself. :meth:`ScopeIndex.score` places one tool
-beside them and returns an :class:`Applicability`: a calibrated coverage, a score, a verdict,
-the reasons and the nearest training APIs and market tools.
+beside them and returns an :class:`~analysis.verdicts.Applicability`: a calibrated coverage, a
+score, a verdict, the reasons and the nearest training APIs and market tools.
 
-The coverage and the score
---------------------------
+This module owns the index and the coverage; the other parts live in their own modules (and
+their public names are re-exported here):
+
+- :mod:`analysis.flags`: the vocabularies and the flags (platform, side effects, private data,
+  real-time facts): :func:`find_flags`, :func:`learn_platform_terms`.
+- :mod:`analysis.verdicts`: the score, the verdict rules and the result: :func:`decide`,
+  :class:`Applicability`, the verdicts, :data:`LOW`, :data:`MID`, :data:`MARKET_MARGIN`,
+  :data:`DISCOUNTS`.
+- :mod:`analysis.queries`: any tool to score as a record: :func:`as_record`.
+
+The coverage
+------------
 Let ``s(t)`` be the cosine similarity between tool ``t`` and its nearest training API (the
 mean of the ``k`` nearest when the index is built with ``coverage_k > 1``; 1 by default).
 The index computes the same statistic for every training API against the *other* training
@@ -24,81 +34,48 @@ training APIs' neighbours thin out together) but may drop every training API of 
 (the public data holds a handful of SQL tools), so verdicts should come from an index with
 every training API; the market side may be sampled freely. A tool whose text is a training
 API's text has coverage 1. The public training data is dense (families of near-identical
-APIs), so coverage is demanding: there, LOW corresponds to a cosine similarity of about 0.62. ``LOW = 0.10`` is the radius of ``analysis.overlap``'s
-default coverage (its 10% quantile): a tool with coverage >= LOW is "covered" in that sense too.
-
-The **score** is the coverage discounted once for each reason to prefer the real tool, so it
-stays in [0, 1] and equals the coverage for a self-contained, covered tool::
-
-    score = coverage * product of DISCOUNTS[reason] over the reasons that hold
-
-with :data:`DISCOUNTS` = market-only region 0.5, platform 0.5, side effects 0.7, private data
-0.85, real-time facts 0.85. The tool lies in a *market-only region* when its nearest market
-tool is at least :data:`MARKET_MARGIN` (0.15) more similar than its nearest training API(s)
-and its coverage is below MID: the market is dense there and the training APIs are not, the
-paper's signature of platform integrations. Coverage alone says whether GTM has seen tools
-like it; the score also says whether a simulation of it can stand in for the real thing.
-
-The flags
----------
-Found in the tool's name, description and server (names are split into words):
-
-- ``platform``: it names a well-known external platform (the curated :data:`PLATFORMS`:
-  Slack, GitHub, Jira, AWS, Stripe, ...) or a capitalised product-like term that the market is
-  dense in and the training APIs lack (learned when the index is built; see
-  :func:`learn_platform_terms`).
-- ``side_effects``: it acts on the outside world (send, post, delete, deploy, transfer, pay,
-  merge, execute, ...; :data:`SIDE_EFFECT_WORDS`).
-- ``private_data``: it reads or changes private data (user, account, inbox, password, ...;
-  :data:`PRIVATE_WORDS`).
-- ``realtime``: its answers are facts that change (price, stock, live, current, latest,
-  weather, news, ...; :data:`REALTIME_WORDS`).
-
-The verdict (the first rule that holds)
----------------------------------------
-On the *coverage* (not the score), with ``LOW = 0.10`` and ``MID = 0.25`` (percentiles, so
-they mean the same on any data), and "bound" = any flag among platform, side_effects,
-private_data, realtime:
-
-1. ``do not simulate`` — coverage < LOW and bound: GTM has learned nothing like it *and* its
-   answers are decided by an external system, live facts or real effects; neither warming
-   up on GTM nor fine-tuning on synthetic data gives faithful answers. Use the real tool (or a
-   sandbox of it).
-2. ``fine-tune first`` — coverage < LOW: a self-contained tool in a region GTM has not learned;
-   generate data for it (CARG) and fine-tune before simulating it.
-3. ``warm-up`` — bound: GTM can play its interface and typical answers (coverage >= LOW), but
-   the real tool's answers depend on a platform, live facts, real effects or private data:
-   warm the agent up on GTM, then switch to the real tool (the paper's hybrid schedule).
-4. ``simulate`` — otherwise: covered (coverage >= LOW) and self-contained. A coverage below
-   MID gives the reason "limited coverage" (simulate, but check its answers).
+APIs), so coverage is demanding: there, LOW corresponds to a cosine similarity of about 0.62.
+``LOW = 0.10`` (:mod:`analysis.verdicts`, with the score and the verdict rules) is the radius
+of ``analysis.overlap``'s default coverage (its 10% quantile): a tool with coverage >= LOW is
+"covered" in that sense too.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import gzip
 import hashlib
 import io
 import json
 import math
 import os
-import re
 import sys
 import tempfile
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from gtm_core.errors import GTMError
-from gtm_core.spec import ToolSpec
-
-from .market import ToolRecord, record_from_spec
+from .flags import PLATFORMS, PRIVATE_WORDS, REALTIME_WORDS, SIDE_EFFECT_WORDS, find_flags, learn_platform_terms
+from .market import ToolRecord
+from .queries import ScopeIndexError, as_record, query_label
+from .verdicts import (
+    DISCOUNTS,
+    DO_NOT_SIMULATE,
+    FINE_TUNE_FIRST,
+    LOW,
+    MARKET_MARGIN,
+    MID,
+    SIMULATE,
+    VERDICT_MEANING,
+    VERDICTS,
+    WARM_UP,
+    Applicability,
+    decide,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -120,43 +97,20 @@ __all__ = [
     "ScopeIndex",
     "ScopeIndexError",
     "VERDICTS",
+    "VERDICT_MEANING",
     "WARM_UP",
     "as_record",
     "decide",
     "find_flags",
+    "index_key",
     "learn_platform_terms",
+    "leave_one_out",
     "scores_frame",
 ]
 
-SIMULATE = "simulate"
-WARM_UP = "warm-up"
-FINE_TUNE_FIRST = "fine-tune first"
-DO_NOT_SIMULATE = "do not simulate"
-VERDICTS = (SIMULATE, WARM_UP, FINE_TUNE_FIRST, DO_NOT_SIMULATE)
-VERDICT_MEANING = {
-    SIMULATE: "simulate it with GTM",
-    WARM_UP: "warm up on GTM, then switch to the real tool",
-    FINE_TUNE_FIRST: "fine-tune GTM on data for this kind of tool first",
-    DO_NOT_SIMULATE: "do not simulate; use the real tool or a sandbox",
-}
-
-LOW = 0.10  # below: outside the radius that holds 90% of the training APIs' own nearest neighbours
-MID = 0.25  # below: covered, but thinly
-MARKET_MARGIN = 0.15  # market tool this much more similar than the training APIs: a market-only region
-DISCOUNTS: dict[str, float] = {
-    "market_only": 0.5,
-    "platform": 0.5,
-    "side_effects": 0.7,
-    "private_data": 0.85,
-    "realtime": 0.85,
-}
 INDEX_VERSION = 1
 _FEW_TEXTS = 16  # up to this many texts a query skips the embedding cache
 _DESCRIPTION_KEPT = 400  # characters of each description kept in a saved index
-
-
-class ScopeIndexError(GTMError):
-    """An index that cannot be built, read or queried."""
 
 
 class TextEmbedder(Protocol):
@@ -166,380 +120,6 @@ class TextEmbedder(Protocol):
 
     def embed(self, texts: Sequence[str]) -> np.ndarray: ...
 
-
-# ---- the vocabularies ---------------------------------------------------------------------
-# Well-known SaaS products and platforms. Lower-case entries match the words of a name or a
-# text in any case ("slack_post_message", "Post to Slack"); entries with capitals match only
-# as written, because their lower-case form is an ordinary word ("Linear", "Notion", "Zoom").
-PLATFORMS: tuple[str, ...] = (
-    # chat, mail and meetings
-    "slack", "discord", "telegram", "whatsapp", "microsoft teams", "Teams", "Zoom", "gmail", "outlook",
-    "mailchimp", "sendgrid", "twilio", "intercom", "zendesk", "freshdesk", "webex", "signal messenger",
-    # code, issues and projects
-    "github", "gitlab", "bitbucket", "jira", "confluence", "trello", "asana", "clickup", "Linear",
-    "monday.com", "todoist", "basecamp", "airtable", "Notion", "obsidian", "figma", "miro", "npm",
-    "pypi", "docker hub", "sentry", "pagerduty", "datadog", "grafana", "new relic", "circleci", "jenkins",
-    # clouds, infrastructure and hosting
-    "aws", "amazon web services", "s3", "ec2", "dynamodb", "cloudwatch", "azure", "gcp", "google cloud",
-    "bigquery", "firebase", "supabase", "vercel", "netlify", "heroku", "cloudflare", "digitalocean",
-    "linode", "kubernetes", "kubectl", "docker", "terraform", "snowflake", "databricks", "mongodb atlas",
-    "pinecone", "elasticsearch",
-    # business, payments and commerce
-    "salesforce", "hubspot", "pipedrive", "stripe", "paypal", "shopify", "woocommerce", "quickbooks",
-    "xero", "coinbase", "binance", "plaid", "docusign", "zapier",
-    # documents and storage
-    "google drive", "google docs", "google sheets", "google calendar", "google maps", "dropbox",
-    "onedrive", "sharepoint", "evernote", "box.com",
-    # social and media
-    "twitter", "reddit", "linkedin", "facebook", "instagram", "youtube", "tiktok", "spotify", "pinterest",
-    "twitch", "mastodon", "bluesky", "medium.com", "wordpress",
-    # AI and model services
-    "openai", "anthropic", "hugging face", "huggingface", "replicate", "elevenlabs", "midjourney",
-)
-
-# Acts on the outside world: a real message, deletion, deployment, payment or execution.
-SIDE_EFFECT_WORDS: tuple[str, ...] = (
-    "send", "post", "publish", "tweet", "reply", "notify", "invite",
-    "delete", "remove", "destroy", "terminate", "kill", "wipe", "purge",
-    "deploy", "execute", "exec", "install", "uninstall", "restart", "reboot", "shutdown", "provision",
-    "merge", "push", "commit", "transfer", "pay", "payment", "purchase", "buy", "sell",
-    "refund", "withdraw", "cancel", "shell", "run command", "run script", "run code",
-)
-# Reads or changes private data.
-PRIVATE_WORDS: tuple[str, ...] = (
-    "user", "account", "my", "private", "personal", "inbox", "mailbox", "password", "credential",
-    "secret", "confidential", "contacts",
-)
-# Answers are facts that change with time.
-REALTIME_WORDS: tuple[str, ...] = (
-    "real time", "realtime", "live", "current", "currently", "now", "latest", "today", "tonight",
-    "up to date", "breaking", "news", "trending", "weather", "forecast", "price", "stock", "quote",
-    "exchange rate", "traffic",
-)
-
-# Capitalised words that are not products, left out of the learned platform terms.
-_NOT_PLATFORMS = frozenset(
-    """
-    python javascript typescript java kotlin swift rust ruby php perl scala golang haskell lua bash
-    powershell markdown html css json yaml xml csv sql graphql regex unicode ascii base64 utf
-    english spanish french german chinese japanese korean russian arabic italian portuguese hindi
-    monday tuesday wednesday thursday friday saturday sunday january february march april may june
-    july august september october november december
-    mcp server servers client tool tools model models agent agents assistant claude llm
-    valueerror typeerror keyerror error errors exception
-    args kwargs returns return example examples note notes integration integrations manager
-    tracker toolbox helper utility utilities service services john jane doe smith
-    """.split()
-)
-
-_NAME_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
-_TEXT_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[.'][A-Za-z0-9]+)*")
-_CAPITALISED = re.compile(r"\b[A-Z][a-z0-9]*[A-Z]?[a-z][A-Za-z0-9]*\b")
-# Text before a word that puts it in the middle of a sentence: a lower-case word, a number or a
-# comma, then spaces (not the start of a text, a sentence, a line or a list item).
-_MID_SENTENCE = re.compile(r"[a-z0-9,]\s+$")
-
-
-def _name_words(name: str) -> list[str]:
-    return [w.lower() for w in _NAME_WORD.findall(name or "")]
-
-
-def _text_words(text: str) -> list[str]:
-    return [w.lower().removesuffix("'s") for w in _TEXT_WORD.findall(text or "")]
-
-
-def _inflections(word: str) -> set[str]:
-    """The word and its simple English inflections (sends, sent-less: send/sends/sending/sended)."""
-    forms = {word, word + "s", word + "es", word + "ed", word + "d", word + "ing"}
-    if word.endswith("e"):
-        forms |= {word[:-1] + "ing"}
-    if len(word) <= 4 and word[-1] not in "aeiouwy" and word[-2:-1] in tuple("aeiou"):
-        forms |= {word + word[-1] + "ing", word + word[-1] + "ed"}  # stop -> stopping
-    if word.endswith("y"):
-        forms |= {word[:-1] + "ies", word[:-1] + "ied"}
-    return forms
-
-
-def _phrase_index(phrases: Iterable[str], *, inflect: bool) -> dict[tuple[str, ...], str]:
-    index: dict[tuple[str, ...], str] = {}
-    for phrase in phrases:
-        words = tuple(_text_words(phrase.replace("-", " ")))
-        if not words:
-            continue
-        last = _inflections(words[-1]) if inflect else {words[-1]}
-        for form in last:
-            index[words[:-1] + (form,)] = phrase
-    return index
-
-
-_IRREGULAR = {"sent": "send", "paid": "pay", "bought": "buy", "sold": "sell", "ran": "run"}
-_SIDE_EFFECTS = _phrase_index(SIDE_EFFECT_WORDS, inflect=True)
-_PRIVATE = _phrase_index(PRIVATE_WORDS, inflect=True)
-_REALTIME = _phrase_index(REALTIME_WORDS, inflect=True)
-_PLATFORM_ANY_CASE = _phrase_index([p for p in PLATFORMS if p == p.lower()], inflect=False)
-_PLATFORM_AS_WRITTEN = tuple(p for p in PLATFORMS if p != p.lower())
-
-
-def _match(words: Sequence[str], index: Mapping[tuple[str, ...], str]) -> list[str]:
-    """The phrases of ``index`` found in ``words`` (each once, in order of appearance)."""
-    found: dict[str, None] = {}
-    longest = max((len(k) for k in index), default=1)
-    for i in range(len(words)):
-        for n in range(longest, 0, -1):
-            key = tuple(words[i : i + n])
-            if len(key) == n and key in index:
-                found.setdefault(index[key], None)
-                break
-    return list(found)
-
-
-def _record_texts(record: ToolRecord) -> tuple[list[str], str]:
-    """The words of a record (name split, description, server) and its raw text."""
-    raw = " ".join(p for p in (record.server or "", record.name, record.description) if p)
-    words = _name_words(record.name) + _text_words((record.server or "") + " " + record.description.replace("-", " "))
-    return [_IRREGULAR.get(w, w) for w in words], raw
-
-
-_AS_WRITTEN = re.compile(r"(?<![A-Za-z])(" + "|".join(re.escape(t) for t in _PLATFORM_AS_WRITTEN) + r")(?![A-Za-z])")
-
-
-@functools.lru_cache(maxsize=16)
-def _learned_matcher(terms: tuple[str, ...]) -> tuple[re.Pattern[str] | None, dict[tuple[str, ...], str]]:
-    """The learned terms as one pattern for those that match as written, and a word index for
-    the lower-case ones, which match in any case (the convention of :data:`PLATFORMS`)."""
-    written = sorted((t for t in terms if t != t.lower()), key=len, reverse=True)
-    pattern = re.compile(r"(?<![A-Za-z])(" + "|".join(re.escape(t) for t in written) + r")(?![A-Za-z])") if written else None
-    return pattern, _phrase_index([t for t in terms if t == t.lower()], inflect=False)
-
-
-def find_flags(record: ToolRecord, platform_terms: Iterable[str] = ()) -> dict[str, list[str]]:
-    """The risk flags of one tool: ``{"platform": [...], "side_effects": [...],
-    "private_data": [...], "realtime": [...]}``, each the words that raised it (empty: not
-    raised). ``platform_terms`` are learned terms (see :func:`learn_platform_terms`); like the
-    curated names, lower-case ones match in any case among the words of the name, description
-    and server, the others only as written."""
-    words, raw = _record_texts(record)
-    platform = _match(words, _PLATFORM_ANY_CASE)
-    platform += [t for t in dict.fromkeys(_AS_WRITTEN.findall(raw)) if t not in platform]
-    pattern, any_case = _learned_matcher(tuple(platform_terms))
-    found = _match(words, any_case) + (pattern.findall(raw) if pattern is not None else [])
-    seen = {p.lower() for p in platform}
-    for term in found:
-        if term.lower() not in seen:
-            seen.add(term.lower())
-            platform.append(term)
-    return {
-        "platform": platform,
-        "side_effects": _match(words, _SIDE_EFFECTS),
-        "private_data": _match(words, _PRIVATE),
-        "realtime": _match(words, _REALTIME),
-    }
-
-
-def learn_platform_terms(
-    market: Sequence[ToolRecord],
-    training: Sequence[ToolRecord],
-    *,
-    min_servers: int = 3,
-    min_capitalised: float = 0.9,
-    ratio: float = 5.0,
-    min_mid_sentence: float = 0.5,
-    limit: int = 500,
-) -> list[str]:
-    """Capitalised product-like terms that the market is dense in and the training APIs lack.
-
-    A term is a capitalised word of the market's descriptions and server names (``Slack``,
-    ``HubSpot``; all-capital acronyms are left to the curated list). It is kept when it appears
-    in the tools of at least ``min_servers`` servers; when at least ``min_capitalised`` of its
-    market occurrences are capitalised (product names keep their capital, ordinary words do
-    not); when at least ``min_mid_sentence`` of the descriptions that hold it hold it in the
-    middle of a sentence (after a lower-case word or a comma: a capital that is not there because
-    a sentence or a line starts); when its share of market tools is at least ``ratio`` times its
-    share of training APIs (smoothed by half an occurrence); and when it is not a programming or
-    human language, a day, a month or a generic word (:data:`_NOT_PLATFORMS`). At most ``limit``
-    terms, most market-specific first.
-
-    Terms whose lower-case form never occurs in the training APIs come back in lower case and
-    match in any case (like the curated names: ``todoist_add_task``); the others keep their
-    capitals and match only as written (``Linear``, not "linear regression").
-    """
-    capital_servers: dict[str, set[str]] = defaultdict(set)
-    capital_count: Counter[str] = Counter()
-    in_description: Counter[str] = Counter()
-    mid_sentence: Counter[str] = Counter()
-    any_count_market: Counter[str] = Counter()
-    for record in market:
-        text = f"{record.server or ''} {record.description}"
-        for term in set(_CAPITALISED.findall(text)):
-            capital_servers[term].add(record.server or record.name)
-            capital_count[term] += 1
-        description = record.description
-        found = [(m.group(0), bool(_MID_SENTENCE.search(description[max(0, m.start() - 40) : m.start()])))
-                 for m in _CAPITALISED.finditer(description)]
-        in_description.update({term for term, _ in found})
-        mid_sentence.update({term for term, mid in found if mid})
-        for word in set(_text_words(text)):
-            any_count_market[word] += 1
-    candidates = {t for t, servers in capital_servers.items() if len(servers) >= min_servers}
-    if not candidates:
-        return []
-    lowered = {t.lower() for t in candidates}
-    training_count: Counter[str] = Counter()
-    for record in training:
-        words = set(_name_words(record.name)) | set(_text_words(record.description))
-        training_count.update(words & lowered)
-    n_market, n_training = max(len(market), 1), max(len(training), 1)
-    kept: list[tuple[float, str]] = []
-    for term in candidates:
-        low = term.lower()
-        if low in _NOT_PLATFORMS or len(term) < 3:
-            continue
-        if capital_count[term] < min_capitalised * any_count_market[low]:
-            continue
-        if mid_sentence[term] < min_mid_sentence * max(in_description[term], 1):
-            continue
-        market_share = capital_count[term] / n_market
-        training_share = (training_count[low] + 0.5) / n_training
-        if market_share >= ratio * training_share:
-            kept.append((market_share / training_share, term if training_count[low] else low))
-    kept.sort(key=lambda item: (-item[0], item[1]))
-    return [term for _, term in kept[:limit]]
-
-
-# ---- results ------------------------------------------------------------------------------
-@dataclass
-class Applicability:
-    """Whether one tool can be simulated: the ``score`` in [0, 1] (the coverage, discounted for
-    each reason to prefer the real tool; see the module docstring), the ``verdict`` (one of
-    :data:`VERDICTS`), the ``reasons``, and ``neighbours`` (the nearest training APIs, then the
-    nearest market tools: ``side``, ``name``, ``server``, ``origin``, ``similarity``,
-    ``description``). ``coverage`` is the calibrated percentile itself."""
-
-    tool: str
-    score: float
-    verdict: str
-    reasons: list[str]
-    neighbours: list[dict[str, Any]]
-    coverage: float = math.nan
-    similarity: float = math.nan  # the statistic s(t): similarity to the nearest training API(s)
-    market_similarity: float = math.nan  # similarity to the nearest market tool
-    flags: dict[str, list[str]] = field(default_factory=dict)
-    market_only: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        for key in ("coverage", "similarity", "market_similarity"):
-            if isinstance(out[key], float) and math.isnan(out[key]):
-                out[key] = None
-        return out
-
-    @property
-    def meaning(self) -> str:
-        """The verdict in words."""
-        return VERDICT_MEANING[self.verdict]
-
-
-def decide(
-    coverage: float,
-    flags: Mapping[str, Sequence[str]],
-    *,
-    market_only: str | None = None,
-    low: float = LOW,
-    mid: float = MID,
-) -> tuple[str, float, list[str]]:
-    """The verdict, the score and the reasons for a coverage and the flags (rules in the module
-    docstring). ``market_only`` describes the market-only region the tool lies in, if any. The
-    reasons come in a fixed order: coverage, market-only region, platform, side effects, private
-    data, real-time facts."""
-    reasons: list[str] = []
-    share = f"closer to its nearest training API than {coverage:.0%} of the training APIs are to theirs"
-    if coverage < low:
-        reasons.append(f"low coverage ({coverage:.2f}): {share}")
-    elif coverage < mid:
-        reasons.append(f"limited coverage ({coverage:.2f}): {share}")
-    else:
-        reasons.append(f"covered ({coverage:.2f}): {share}")
-    score = coverage
-    if market_only:
-        reasons.append(f"in a market-only region: {market_only}")
-        score *= DISCOUNTS["market_only"]
-    labels = {
-        "platform": "depends on a named external platform",
-        "side_effects": "acts on the outside world",
-        "private_data": "touches private data",
-        "realtime": "needs real-time facts",
-    }
-    for key, label in labels.items():
-        if flags.get(key):
-            reasons.append(f"{label}: {', '.join(flags[key])}")
-            score *= DISCOUNTS[key]
-    bound = any(flags.get(k) for k in labels)
-    if coverage < low:
-        verdict = DO_NOT_SIMULATE if bound else FINE_TUNE_FIRST
-    elif bound:
-        verdict = WARM_UP
-    else:
-        verdict = SIMULATE
-    return verdict, float(score), reasons
-
-
-# ---- inputs -------------------------------------------------------------------------------
-_NAME_LIKE = re.compile(r"^[A-Za-z0-9_.\-/]{1,100}$")
-
-
-def _looks_like_name(head: str) -> bool:
-    """A tool name: no spaces, and snake/kebab/dotted, camelCase or all lower case
-    (``get_weather``, ``getWeather``, ``weather``; not a capitalised word such as ``Note``)."""
-    if not _NAME_LIKE.match(head):
-        return False
-    return any(c in head for c in "_.-/") or head == head.lower() or bool(re.search(r"[a-z][A-Z]", head))
-
-
-def as_record(tool: Any, *, source: str = "query") -> ToolRecord:
-    """A ToolRecord for any tool the index scores: a ToolRecord, a ToolSpec, a mapping (MCP
-    tool, OpenAI function, catalog line or market row), a ``(name, description)`` pair, or a
-    text — ``"name: description"`` when the part before the first colon looks like a tool name
-    (no spaces; snake_case, kebab-case, dotted, camelCase or lower case), else a description
-    alone."""
-    if isinstance(tool, ToolRecord):
-        return tool
-    if isinstance(tool, ToolSpec):
-        return record_from_spec(tool, source=source)
-    if isinstance(tool, Mapping):
-        inner = tool.get("function") if isinstance(tool.get("function"), Mapping) else tool
-        name = inner.get("name") or inner.get("tool") or ""
-        schema = inner.get("inputSchema") or inner.get("input_schema") or inner.get("parameters") or {}
-        server = tool.get("server")
-        return ToolRecord(
-            server=str(server) if server else None,
-            name=str(name),
-            description=str(inner.get("description") or ""),
-            input_schema=dict(schema) if isinstance(schema, Mapping) else {},
-            source=source,
-        )
-    if isinstance(tool, tuple) and len(tool) in (2, 3) and all(isinstance(p, str) or p is None for p in tool[:2]):
-        name, description = tool[0] or "", tool[1] or ""
-        server = tool[2] if len(tool) == 3 else None
-        return ToolRecord(server=server, name=name, description=description, input_schema={}, source=source)
-    if isinstance(tool, str):
-        text = tool.strip()
-        if not text:
-            raise ScopeIndexError("an empty text cannot be scored; give a name and a description")
-        head, sep, rest = text.partition(":")
-        if sep and _looks_like_name(head.strip()) and rest.strip():
-            return ToolRecord(server=None, name=head.strip(), description=rest.strip(), input_schema={}, source=source)
-        return ToolRecord(server=None, name="", description=text, input_schema={}, source=source)
-    raise ScopeIndexError(
-        f"cannot score {type(tool).__name__} {tool!r:.80}: pass a ToolSpec, a ToolRecord, a mapping, "
-        "a (name, description) pair or a 'name: description' text"
-    )
-
-
-def _label(record: ToolRecord) -> str:
-    if record.name:
-        return record.label
-    text = record.description
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 # ---- the index ----------------------------------------------------------------------------
@@ -877,16 +457,16 @@ class ScopeIndex:
                 if m_val.shape[1] and market_sim - similarity >= MARKET_MARGIN and coverage < MID:
                     nearest_m = self.market[int(m_idx[row, 0])]
                     region = (
-                        f"the market tool {_label(nearest_m)!r} is much closer ({market_sim:.2f}) "
+                        f"the market tool {query_label(nearest_m)!r} is much closer ({market_sim:.2f}) "
                         f"than any training API ({similarity:.2f})"
                     )
                 verdict, score, reasons = decide(coverage, flags, market_only=region)
                 if t_val.shape[1]:
                     nearest = self.training[int(t_idx[row, 0])]
-                    reasons[0] += f" (nearest: {_label(nearest)!r}, similarity {t_val[row, 0]:.2f})"
+                    reasons[0] += f" (nearest: {query_label(nearest)!r}, similarity {t_val[row, 0]:.2f})"
                 results.append(
                     Applicability(
-                        tool=_label(record),
+                        tool=query_label(record),
                         score=score,
                         verdict=verdict,
                         reasons=reasons,

@@ -14,7 +14,8 @@ later runs load it. ``--index PATH`` reads that index file, or builds it there w
 ``similarity``, ``description``), ``coverage``, ``similarity``, ``market_similarity``,
 ``market_only`` and ``flags``. Without it, a compact table (for one tool: its reasons and
 neighbours). The score is the calibrated coverage discounted for each reason to prefer the
-real tool; see ``analysis.applicability`` for the definitions and the verdict rules.
+real tool; see ``analysis.applicability`` for the coverage, ``analysis.verdicts`` for the score
+and the verdict rules and ``analysis.flags`` for the flags.
 """
 
 from __future__ import annotations
@@ -149,7 +150,7 @@ def _print_table(results: list[Any]) -> None:
 
 
 def _print_one(result: Any) -> None:
-    from .applicability import VERDICT_MEANING
+    from .verdicts import VERDICT_MEANING
 
     click.echo(
         f"{result.tool}: {result.verdict} (score {result.score:.2f}, coverage {result.coverage:.2f}) — "

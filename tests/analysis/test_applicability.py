@@ -14,7 +14,10 @@ import time
 import numpy as np
 import pytest
 
-from analysis.applicability import (
+from analysis.applicability import ScopeIndex, leave_one_out, scores_frame
+from analysis.flags import find_flags, learn_platform_terms
+from analysis.queries import ScopeIndexError, as_record
+from analysis.verdicts import (
     DISCOUNTS,
     DO_NOT_SIMULATE,
     FINE_TUNE_FIRST,
@@ -24,14 +27,7 @@ from analysis.applicability import (
     VERDICTS,
     WARM_UP,
     Applicability,
-    ScopeIndex,
-    ScopeIndexError,
-    as_record,
     decide,
-    find_flags,
-    learn_platform_terms,
-    leave_one_out,
-    scores_frame,
 )
 from analysis.market import ToolRecord
 from gtm_core.spec import ToolSpec
@@ -405,3 +401,16 @@ def test_a_query_on_a_built_index_is_answered_quickly(public_index):
     assert isinstance(result, Applicability) and not math.isnan(result.similarity)
     # about 20-60 ms on two cores; the bound leaves room for a busy CI machine
     assert float(np.median(timings)) < 1.0
+
+
+def test_applicability_still_offers_the_names_of_flags_verdicts_and_queries():
+    import analysis.applicability as applicability
+    import analysis.flags as flags
+    import analysis.queries as queries
+    import analysis.verdicts as verdicts
+
+    for module in (flags, verdicts, queries):
+        for name in module.__all__:
+            if name != "query_label":
+                assert getattr(applicability, name) is getattr(module, name), name
+    assert set(applicability.__all__) <= set(dir(applicability))

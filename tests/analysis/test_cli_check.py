@@ -11,9 +11,10 @@ import pytest
 from click.testing import CliRunner
 
 import analysis.cli_check as cli_check
-from analysis.applicability import VERDICTS, ScopeIndex
+from analysis.applicability import ScopeIndex
 from analysis.cli_check import check
 from analysis.market import ToolRecord
+from analysis.verdicts import VERDICTS
 
 
 class BagOfWords:
