@@ -28,9 +28,11 @@ import anyio
 import anyio.to_thread
 import mcp_types as types
 from mcp.server import Server
+from mcp.server.context import CallNext, HandlerResult
 from mcp.server.lowlevel.server import NotificationOptions
 from mcp.server.models import InitializationOptions
 from mcp.shared.exceptions import MCPError
+from mcp_types import methods as _methods
 
 from gtm_core import Catalog, GTMError, Simulator, ToolResult, ToolSpec
 from gtm_core.checks import check_arguments, error_response, primary_kind, unknown_tool_response
@@ -163,6 +165,7 @@ class GTMServer:
             on_subscriptions_listen=self.notifier.listen_handler,
         )
         self.server.add_notification_handler("notifications/initialized", types.NotificationParams, self._on_initialized)
+        self.server.middleware.append(self._list_cache)
 
     def __repr__(self) -> str:
         mode = "meta-tools" if self.meta_tools else f"{len(self.listing)} tools"
@@ -295,6 +298,40 @@ class GTMServer:
         session_id = headers.get(SESSION_HEADER) if headers is not None else None
         episode = f"{SESSION_EPISODE_PREFIX}{session_id}" if session_id else None
         self.notifier.register(ctx.session, on_close=(lambda: self.simulator.close_episode(episode)) if episode else None)
+
+    async def _list_cache(self, ctx: Any, call_next: CallNext) -> HandlerResult:
+        """Serve repeated HTTP ``tools/list`` pages from their finished wire form.
+
+        The SDK validates every page against the negotiated version's schema and dumps it
+        again on each request (about half the server's time on a listing of 10,000 tools).
+        The pages of a listing never change, so the first answer for (cursor, version) is
+        kept on the listing (a reload builds a new one) and reused. Only for HTTP (the body
+        is serialized, so no client shares the cached objects), only after the request
+        passes the SDK's params validation, and only for a connection past the handshake
+        gate (client info present); anything else takes the full path.
+        """
+        if ctx.method != "tools/list" or ctx.request is None or ctx.request_id is None:
+            return await call_next(ctx)
+        params = ctx.params
+        cursor = params.get("cursor") if params is not None else None
+        version = ctx.protocol_version
+        if (cursor is not None and not isinstance(cursor, str)) or ctx.session.client_params is None:
+            return await call_next(ctx)
+        listing = self.listing
+        key = (cursor, version)
+        hit = listing.wire_cache.get(key)
+        if hit is not None:
+            try:
+                _methods.validate_client_request("tools/list", version, params)
+                types.PaginatedRequestParams.model_validate({} if params is None else params, by_name=False)
+            except Exception:  # let the SDK answer exactly as it does uncached
+                return await call_next(ctx)
+            meta_ = hit.get("_meta")
+            return {**hit, "_meta": dict(meta_)} if isinstance(meta_, dict) else dict(hit)
+        result = await call_next(ctx)
+        if isinstance(result, dict) and self.listing is listing:
+            listing.remember(key, result)
+        return result
 
     async def _list_tools(self, ctx: Any, params: types.PaginatedRequestParams | None) -> dict[str, Any]:
         try:

@@ -228,6 +228,7 @@ class ToolListing:
         self.generation = secrets.token_hex(4)
         self._schemas = {t["name"]: t.get("inputSchema") for t in self.tools}
         self._output = {t["name"] for t in self.tools if t.get("outputSchema") is not None}
+        self.wire_cache: dict[tuple[str | None, str], dict[str, Any]] = {}
 
     def __len__(self) -> int:
         return len(self.tools)
@@ -244,6 +245,19 @@ class ToolListing:
 
     def has_output_schema(self, name: str) -> bool:
         return name in self._output
+
+    def remember(self, key: tuple[str | None, str], wire: dict[str, Any]) -> None:
+        """Keep the finished wire form of a page (key: cursor, protocol version) for reuse.
+
+        Tool dicts equal to this listing's own are stored as those (no second copy in memory).
+        """
+        tools = wire.get("tools")
+        if isinstance(tools, list):
+            own = {t["name"]: t for t in self.tools}
+            shared = [own.get(t.get("name")) if isinstance(t, dict) else None for t in tools]
+            if all(o is not None and o == t for o, t in zip(shared, tools)):
+                wire = {**wire, "tools": shared}
+        self.wire_cache[key] = wire
 
     def page(self, cursor: str | None) -> _Page:
         """The page a cursor points at (the first page for None)."""

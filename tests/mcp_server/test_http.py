@@ -21,6 +21,7 @@ import pytest
 from anyio import fail_after
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
+from mcp.shared.exceptions import MCPError
 from mcp_helpers import ERAS
 
 pytestmark = pytest.mark.slow
@@ -144,6 +145,31 @@ async def test_calls_over_http_take_their_episode_from_the_x_gtm_episode_header(
         assert untagged.meta["gtm/episode"].startswith("mcp-session:")
     else:  # the 2026-07-28 era has none: the process episode
         assert untagged.meta["gtm/episode"].startswith("process:")
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("era", ERAS)
+async def test_listing_again_gives_the_same_pages_and_bad_cursors_still_fail(server, era):
+    """Repeated tools/list pages (served from the finished wire form) equal the first; a bad cursor stays an error."""
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    with fail_after(30):
+        async with httpx2.AsyncClient(headers=auth) as http:
+            async with Client(streamable_http_client(server.url, http_client=http), mode=era) as client:
+                rounds = []
+                for _ in range(3):
+                    pages, cursor = [], None
+                    while True:
+                        page = await client.list_tools(cursor=cursor, cache_mode="bypass")
+                        pages.append(page.model_dump(by_alias=True, exclude_none=True))
+                        cursor = page.next_cursor
+                        if cursor is None:
+                            break
+                    rounds.append(pages)
+                for _ in range(2):
+                    with pytest.raises(MCPError):
+                        await client.list_tools(cursor="not-a-cursor", cache_mode="bypass")
+    assert rounds[0] == rounds[1] == rounds[2]
+    assert len(rounds[0]) > 1
 
 
 def test_the_rebinding_allow_list_names_the_bound_address_and_loopback_aliases():
