@@ -23,10 +23,7 @@ is not JSON or a page without a ``servers`` list raises :class:`CrawlError` nami
 
 from __future__ import annotations
 
-import gzip
 import json
-import os
-import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -37,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from gtm_core.errors import GTMError
+from gtm_core.files import write_jsonl
 
 __all__ = ["CrawlError", "CrawlResult", "crawl_registry", "list_url", "rows_from_page", "write_rows"]
 
@@ -210,17 +208,4 @@ def crawl_registry(
 
 def write_rows(rows: Iterable[Mapping[str, Any]], path: str | Path) -> Path:
     """Write market rows as JSONL (gzipped when the name ends in .gz), atomically."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = "".join(json.dumps(dict(r), ensure_ascii=False) + "\n" for r in rows).encode("utf-8")
-    if path.name.endswith(".gz"):
-        data = gzip.compress(data, mtime=0)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_jsonl(rows, path)

@@ -14,7 +14,6 @@ import asyncio
 import json
 import platform
 import random
-import statistics
 import sys
 import time
 from pathlib import Path

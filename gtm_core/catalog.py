@@ -9,18 +9,15 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
-import gzip
-import json
 import math
-import os
 import re
-import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from .errors import CatalogError, CatalogLineError, UnknownToolError
+from .files import write_jsonl
 from .importers import ImportResult, catalog_files, read_tools
 from .spec import ToolSpec
 
@@ -81,21 +78,7 @@ class Catalog:
 
     def save(self, path: str | Path) -> Path:
         """Write the catalog as GTM JSONL (gzipped when the name ends in .gz), atomically."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        lines = "".join(json.dumps(spec.to_dict(), ensure_ascii=False) + "\n" for spec in self.tools)
-        data = lines.encode("utf-8")
-        if path.name.endswith(".gz"):
-            data = gzip.compress(data, mtime=0)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return path
+        return write_jsonl((spec.to_dict() for spec in self.tools), path)
 
     # ---- collection protocol -----------------------------------------------------------
     def __len__(self) -> int:

@@ -32,7 +32,6 @@ import functools
 import ipaddress
 import json
 import logging
-import math
 import numbers
 import re
 import weakref
@@ -41,7 +40,6 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from ._jsonschema import ValidationError, jsonschema, validator_for
-from .errors import UnknownToolError
 from .spec import ToolSpec, normalize_schema
 
 __all__ = [

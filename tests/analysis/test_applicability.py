@@ -14,7 +14,7 @@ import time
 import numpy as np
 import pytest
 
-from analysis.applicability import ScopeIndex, leave_one_out, scores_frame
+from analysis.applicability import ScopeIndex, leave_one_out
 from analysis.flags import find_flags, learn_platform_terms
 from analysis.queries import ScopeIndexError, as_record
 from analysis.verdicts import (
