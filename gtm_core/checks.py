@@ -50,6 +50,8 @@ __all__ = [
     "check_arguments",
     "effective_schema",
     "error_response",
+    "check_parsed",
+    "parse_arguments",
     "parameter_path",
     "primary_kind",
     "unknown_tool_response",
@@ -982,19 +984,34 @@ def _problems_from(errors: Iterable[ValidationError]) -> list[ArgumentProblem]:
 
 
 # ---- the public checks ---------------------------------------------------------------------
-def check_arguments(spec: ToolSpec, arguments: Any) -> list[ArgumentProblem]:
-    """Every problem with ``arguments`` (a mapping, or JSON text of one) for ``spec``; [] when valid."""
+def parse_arguments(arguments: Any) -> tuple[dict[str, Any] | None, list[ArgumentProblem]]:
+    """``(the arguments as a dict, [])``, or ``(None, [the problem])`` when they are not a JSON object.
+
+    ``arguments`` is a mapping, JSON text of one, or None (no arguments).
+    """
     if isinstance(arguments, (str, bytes, bytearray)):
         try:
             arguments = json.loads(arguments)
         except ValueError as exc:
-            return [ArgumentProblem(ErrorKind.NOT_OBJECT, "", f"The arguments are not valid JSON: {exc}. Send a JSON object of parameter names to values.", "a JSON object", _preview(arguments if isinstance(arguments, str) else arguments.decode("utf-8", "replace")))]
+            text = arguments if isinstance(arguments, str) else arguments.decode("utf-8", "replace")
+            return None, [ArgumentProblem(ErrorKind.NOT_OBJECT, "", f"The arguments are not valid JSON: {exc}. Send a JSON object of parameter names to values.", "a JSON object", _preview(text))]
     if arguments is None:
-        arguments = {}
-    if not isinstance(arguments, Mapping):
-        return [ArgumentProblem(ErrorKind.NOT_OBJECT, "", f"The arguments must be a JSON object of parameter names to values, got {_a_type(arguments)}.", "a JSON object", _preview(arguments))]
-    if not isinstance(arguments, dict):
-        arguments = dict(arguments)
+        return {}, []
+    if isinstance(arguments, Mapping):
+        return (arguments if isinstance(arguments, dict) else dict(arguments)), []
+    return None, [ArgumentProblem(ErrorKind.NOT_OBJECT, "", f"The arguments must be a JSON object of parameter names to values, got {_a_type(arguments)}.", "a JSON object", _preview(arguments))]
+
+
+def check_arguments(spec: ToolSpec, arguments: Any) -> list[ArgumentProblem]:
+    """Every problem with ``arguments`` (a mapping, or JSON text of one) for ``spec``; [] when valid."""
+    parsed, problems = parse_arguments(arguments)
+    if parsed is None:
+        return problems
+    return check_parsed(spec, parsed)
+
+
+def check_parsed(spec: ToolSpec, arguments: dict[str, Any]) -> list[ArgumentProblem]:
+    """Every problem with arguments already parsed into a dict (see ``parse_arguments``)."""
     compiled = _compiled_for(spec)
     if compiled.fast is not None:
         try:

@@ -25,7 +25,7 @@ from typing import Any
 
 from .cache import ResponseCache, cache_key, canonical_json
 from .catalog import Catalog
-from .checks import ErrorKind, check_arguments, error_response, primary_kind, unknown_tool_response
+from .checks import check_parsed, error_response, parse_arguments, primary_kind, unknown_tool_response
 from .engines import get_engine
 from .engines.base import Engine, GenerationRequest, HistoryItem
 from .episodes import Episode, EpisodeLimits, EpisodeStore
@@ -176,11 +176,14 @@ class Simulator:
             item.result = self._error(item, unknown_tool_response(call.tool, exc.suggestions), "unknown_tool", "checks")
             return
         item.spec = spec
-        problems = check_arguments(spec, call.arguments) if self.check else _shape_problems(spec, call.arguments)
+        arguments, problems = parse_arguments(call.arguments)
+        if arguments is not None and self.check:
+            problems = check_parsed(spec, arguments)
         if problems:
             item.result = self._error(item, error_response(spec, problems), primary_kind(problems).value, "checks")  # type: ignore[union-attr]
             return
-        arguments = json.loads(call.arguments) if isinstance(call.arguments, str) else dict(call.arguments)
+        assert arguments is not None
+        arguments = dict(arguments)  # the caller's dict is not changed by the episode's world
         item.arguments = arguments
         call_text = canonical_json([spec.name, arguments])
         occurrence = episode.occurrence(call_text)
@@ -312,11 +315,6 @@ class Simulator:
             with self._memo_lock:
                 self._fingerprints[id(spec)] = entry
         return entry[1]
-
-
-def _shape_problems(spec: ToolSpec, arguments: Any) -> list[Any]:
-    """With checks off, only arguments that are not a JSON object are refused."""
-    return [p for p in check_arguments(spec, arguments) if p.kind == ErrorKind.NOT_OBJECT]
 
 
 def _derive_seed(seed: int, call_text: str, repeat: int) -> int:

@@ -355,6 +355,9 @@ class GTMServer:
         if context is not None:
             state.simulator.episode(episode.id, hidden_context=context)
         arguments: Any = params.arguments if params.arguments is not None else {}
+        too_large = self._too_large(arguments, episode)  # once: call_tool's inner arguments are inside these
+        if too_large is not None:
+            return too_large
         if self.meta_tools:
             return await self._call_meta(state, params.name, arguments, episode)
         return await self._simulate(state, params.name, arguments, episode)
@@ -364,9 +367,6 @@ class GTMServer:
         if spec is None:
             suggestions = [n for n in meta.META_TOOLS if n != name]
             return _result_from_body(unknown_tool_response(name, suggestions), "unknown_tool", episode)
-        too_large = self._too_large(arguments, episode)
-        if too_large is not None:
-            return too_large
         problems = check_arguments(spec, arguments)
         if problems:
             kind = primary_kind(problems)
@@ -384,9 +384,6 @@ class GTMServer:
         return await self._simulate(state, arguments["name"], arguments.get("arguments", {}), episode)
 
     async def _simulate(self, state: _State, name: str, arguments: Any, episode: EpisodeHandle) -> types.CallToolResult:
-        too_large = self._too_large(arguments, episode)
-        if too_large is not None:
-            return too_large
         resolved = state.selection.resolve(name)
         if resolved is None:
             suggestions = await anyio.to_thread.run_sync(state.selection.closest, name)

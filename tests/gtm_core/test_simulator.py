@@ -281,3 +281,11 @@ def test_fault_injection_fails_the_chosen_share_of_calls_deterministically():
 def test_faults_are_off_by_default(sim):
     """No call fails unless fault injection is asked for."""
     assert not any(sim.simulate("get_weather", {"city": f"c{i}"}).is_error for i in range(200))
+
+
+def test_a_call_with_no_arguments_at_all_is_checked_like_an_empty_object(sim):
+    """ToolCall(tool, None) is a missing-parameter error, not a crash; with checks off, text that is no object is still refused."""
+    assert sim.simulate(ToolCall("get_weather", None)).error_kind == "missing_required"
+    unchecked = Simulator(Catalog([WEATHER]), check=False)
+    assert unchecked.simulate("get_weather", "[1, 2]").error_kind == "arguments_not_object"
+    assert not unchecked.simulate("get_weather", {"city": 5}).is_error

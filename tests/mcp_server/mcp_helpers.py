@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import random
+import socket
+import subprocess
+import time
 from typing import Any
 
 import pytest
@@ -98,3 +101,38 @@ async def list_all(client: Client) -> list[Any]:
         cursor = page.next_cursor
         if cursor is None:
             return tools
+
+
+# ---- server processes ------------------------------------------------------------------------
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_listening(process: subprocess.Popen[Any], port: int, timeout: float = 60.0) -> None:
+    """Return once ``port`` accepts connections; fail if the process exits or time runs out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"the server exited with {process.returncode}: {process.stderr.read() if process.stderr else ''}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise AssertionError(f"the server did not listen on port {port} within {timeout} s")
+
+
+def stop(process: subprocess.Popen[Any]) -> None:
+    """Terminate a server process (kill it if it lingers) and close its pipes."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    for stream in (process.stdin, process.stdout, process.stderr):
+        if stream is not None:
+            stream.close()

@@ -9,10 +9,8 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -22,7 +20,7 @@ from anyio import fail_after
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
-from mcp_helpers import ERAS
+from mcp_helpers import ERAS, free_port, stop, wait_until_listening
 
 pytestmark = pytest.mark.slow
 
@@ -39,28 +37,9 @@ class _Server:
         return f"http://127.0.0.1:{self.port}/mcp"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_until_listening(process: subprocess.Popen[bytes], port: int, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"gtm serve exited with {process.returncode}: {process.stderr.read().decode() if process.stderr else ''}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise AssertionError(f"gtm serve did not listen on port {port} within {timeout} s")
-
-
 @pytest.fixture(scope="module")
 def server() -> Iterator[_Server]:
-    port = _free_port()
+    port = free_port()
     command = [
         sys.executable, "-m", "gtm_core", "serve", "--transport", "http", "--port", str(port),
         "--token-env", "GTM_TEST_TOKEN", "--max-request-bytes", str(MAX_REQUEST_BYTES), "--log-level", "warning",
@@ -68,17 +47,10 @@ def server() -> Iterator[_Server]:
     env = {**os.environ, "GTM_TEST_TOKEN": TOKEN}
     process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        _wait_until_listening(process, port)
+        wait_until_listening(process, port)
         yield _Server(port)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        assert process.stderr is not None
-        process.stderr.close()
+        stop(process)
 
 
 def _post(server: _Server, body: bytes, headers: dict[str, str]) -> tuple[int, dict]:

@@ -5,7 +5,6 @@ and the errors a user meets."""
 from __future__ import annotations
 
 import shlex
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,8 @@ from gtm_core.cli import cli
 from gtm_core.sampler import sample_arguments
 from gtm_core.simulator import Simulator
 from gtm_core.validate import validate_catalog
+from mcp_helpers import free_port, stop, wait_until_listening
+
 from mcp_server.importer import MCPImportError, read_server_specs, read_server_tools
 
 NODE_BIN = Path(sys.prefix) / "node" / "node_modules" / ".bin"
@@ -52,24 +53,10 @@ def http_server():
     )
     try:
         port = int(process.stdout.readline())  # the server binds, listens, then prints its port
-        deadline = time.monotonic() + 20
-        while True:  # and answers once uvicorn serves
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise
-                time.sleep(0.05)
+        wait_until_listening(process, port, timeout=20)  # and answers once uvicorn serves
         yield f"http://127.0.0.1:{port}/mcp"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        process.stdout.close()
+        stop(process)
 
 
 # ---- real servers from npm ------------------------------------------------------------
@@ -166,9 +153,7 @@ def test_a_server_whose_cursor_loops_is_stopped_with_a_clear_error():
 )
 def test_a_server_that_cannot_be_read_is_one_clear_line_and_a_fast_non_zero_exit(args, words, tmp_path):
     """Missing command, a server that exits, a refused URL, a silent server: exit 1, one line, no traceback."""
-    with socket.socket() as probe:  # a port with nothing listening
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()  # nothing listens there
     args = tuple(a.replace("{port}", str(port)) for a in args)
     started = time.monotonic()
     result = run("catalog", "import", *args, "-o", str(tmp_path / "o.jsonl"))

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from mcp_helpers import free_port, stop, wait_until_listening
 
 from gtm_core import Catalog
 
@@ -65,30 +64,15 @@ def test_the_inspector_gets_a_simulated_answer_and_a_flagged_error_over_stdio():
     assert bad["isError"] is True and "city" in bad["content"][0]["text"]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def http_server():
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen([*GTM, "serve", "--transport", "http", "--port", str(port), "--log-level", "warning"], stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while True:
-        assert process.poll() is None, process.stderr.read().decode() if process.stderr else "gtm serve exited"
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                break
-        except OSError:
-            assert time.monotonic() < deadline, "gtm serve did not listen in 60 s"
-            time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}/mcp"
-    process.terminate()
-    process.wait(timeout=20)
-    if process.stderr:
-        process.stderr.close()
+    try:
+        wait_until_listening(process, port)
+        yield f"http://127.0.0.1:{port}/mcp"
+    finally:
+        stop(process)
 
 
 def test_the_inspector_lists_and_calls_over_streamable_http(http_server):
