@@ -40,7 +40,10 @@ class ToolResult:
 
     ``content`` is the text a client shows; ``structured`` the parsed JSON (None when the
     answer is not JSON); ``error_kind`` says why ``is_error`` is set (an argument check's
-    kind, ``unknown_tool``, ``not_found``, an injected fault, ``engine_error``).
+    kind, ``unknown_tool``, ``not_found``, an injected fault, ``engine_error``, or
+    ``tool_error`` when a language model answered with the tool's own error). ``engine``
+    names who answered; ``fallback`` says why the schema engine answered in place of the
+    chosen engine (None when it did not).
     """
 
     content: str
@@ -52,6 +55,7 @@ class ToolResult:
     latency_ms: float
     tool: str = ""
     episode: str = ""
+    fallback: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

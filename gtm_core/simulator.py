@@ -23,11 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .answers import is_error_answer
 from .cache import ResponseCache, cache_key, canonical_json
 from .catalog import Catalog
 from .checks import check_parsed, error_response, parse_arguments, primary_kind, unknown_tool_response
 from .engines import get_engine
-from .engines.base import Engine, GenerationRequest, HistoryItem
+from .engines.base import Answer, Engine, GenerationRequest, HistoryItem
 from .episodes import Episode, EpisodeLimits, EpisodeStore
 from .errors import UnknownToolError
 from .faults import FaultInjector
@@ -56,6 +57,8 @@ class _Pending:
     key: str | None = None
     text: str | None = None
     cached: bool = False
+    answered_by: str | None = None
+    fallback: str | None = None
     result: ToolResult | None = None
 
 
@@ -216,30 +219,39 @@ class Simulator:
             if text is not None:
                 item.text, item.cached = text, True
 
-    def _generate_sync(self, todo: list[_Pending]) -> list[str] | Exception | None:
+    def _generate_sync(self, todo: list[_Pending]) -> list[str | Answer] | Exception | None:
         try:
             return self.engine.generate_sync([p.request for p in todo])  # type: ignore[misc]
         except Exception as exc:  # a dead engine must not take the simulator down
             logger.exception("engine %s failed on a batch of %d calls", self.engine.name, len(todo))
             return exc
 
-    async def _generate_async(self, todo: list[_Pending]) -> list[str] | Exception:
+    async def _generate_async(self, todo: list[_Pending]) -> list[str | Answer] | Exception:
         try:
             return await self.engine.generate([p.request for p in todo])  # type: ignore[misc]
         except Exception as exc:  # a dead engine must not take the simulator down
             logger.exception("engine %s failed on a batch of %d calls", self.engine.name, len(todo))
             return exc
 
-    def _fill(self, todo: list[_Pending], texts: list[str] | Exception) -> None:
+    def _fill(self, todo: list[_Pending], texts: list[str | Answer] | Exception) -> None:
         if isinstance(texts, Exception) or len(texts) != len(todo):
             reason = texts if isinstance(texts, Exception) else f"returned {len(texts)} answers for {len(todo)} calls"
             for item in todo:
-                body = {"error": {"code": 502, "status": "ENGINE_ERROR", "type": "engine_error",
-                                  "message": f"the {self.engine.name} engine failed: {reason}"}}  # fmt: skip
-                item.result = self._error(item, body, "engine_error", self.engine.name)
+                item.result = self._engine_failure(item, str(reason))
             return
         for item, text in zip(todo, texts):
-            item.text = text
+            if isinstance(text, Answer):
+                if text.failure is not None:
+                    item.result = self._engine_failure(item, text.failure)
+                    continue
+                item.text, item.answered_by, item.fallback = text.text, text.engine, text.fallback
+            else:
+                item.text = text
+
+    def _engine_failure(self, item: _Pending, reason: str) -> ToolResult:
+        body = {"error": {"code": 502, "status": "ENGINE_ERROR", "type": "engine_error",
+                          "message": f"the {self.engine.name} engine failed: {reason}"}}  # fmt: skip
+        return self._error(item, body, "engine_error", self.engine.name)
 
     def _finish_all(self, pending: list[_Pending]) -> list[ToolResult]:
         results = []
@@ -262,8 +274,10 @@ class Simulator:
             entity_id, _, deleted = episode.world.lookup(operation, item.arguments)
             if deleted:  # deleted by an earlier call of the same batch
                 return self._error(item, _not_found(operation, entity_id), "not_found", "world")
-        if self.cache is not None and item.key is not None and not item.cached:
+        if self.cache is not None and item.key is not None and not item.cached and item.fallback is None:
             self.cache.put(item.key, text)
+        if self.engine.answers_errors and is_error_answer(structured, item.spec):
+            return self._error(item, structured, "tool_error", item.answered_by or self.engine.name)
         if operation is not None and structured is not None:
             merged = episode.world.apply(operation, item.arguments, structured)
             if merged != structured:
@@ -274,11 +288,12 @@ class Simulator:
             structured=structured,
             is_error=False,
             error_kind=None,
-            engine=self.engine.name,
+            engine=item.answered_by or self.engine.name,
             cached=item.cached,
             latency_ms=(time.perf_counter() - item.started) * 1000.0,
             tool=item.call.tool,
             episode=episode.id,
+            fallback=item.fallback,
         )
 
     def _error(self, item: _Pending, body: dict[str, Any], kind: str, engine: str) -> ToolResult:

@@ -10,6 +10,8 @@ from typing import Any
 
 import click
 
+from gtm_core.cli.engine_flags import engine_config_from_flags, engine_flags
+
 from .defaults import (
     DEFAULT_FIRST_PAGE_SIZE,
     DEFAULT_HOST,
@@ -42,7 +44,7 @@ def _setup_logging(level: str) -> None:
 @click.command()
 @click.option("--catalog", "catalogs", multiple=True, type=click.Path(), metavar="PATH",
               help="Catalog file or folder (repeatable), in any format `gtm catalog import` reads; default: the shipped catalog.")
-@click.option("--engine", default="schema", show_default=True, help="Engine that answers the calls.")
+@engine_flags
 @click.option("--transport", type=click.Choice(["stdio", "http"]), default="stdio", show_default=True,
               help="stdio (the client starts this command) or streamable HTTP at http://HOST:PORT/mcp.")
 @click.option("--host", default=DEFAULT_HOST, show_default=True, help="HTTP: address to bind; anything but loopback is logged as a warning.")
@@ -67,7 +69,10 @@ def _setup_logging(level: str) -> None:
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info", show_default=True, help="Logging on stderr.")
 def serve(
     catalogs: tuple[str, ...],
-    engine: str,
+    engine: str | None,
+    model: str | None,
+    engine_options: tuple[str, ...],
+    engine_config: str | None,
     transport: str,
     host: str,
     port: int,
@@ -100,6 +105,9 @@ def serve(
     from .http import serve_http
 
     _setup_logging(log_level)
+    config = engine_config_from_flags(engine, model, engine_options, engine_config)
+    engine_instance = config.build()
+    logger.info("engine: %s", engine_instance.description)
     token: str | None = None
     if token_env is not None:
         if transport != "http":
@@ -117,7 +125,7 @@ def serve(
         shown = "; ".join(str(p) for p in catalog.problems[:3])
         more = f" (and {len(catalog.problems) - 3} more)" if len(catalog.problems) > 3 else ""
         logger.warning("skipped %d unreadable catalog lines: %s%s", len(catalog.problems), shown, more)
-    simulator = Simulator(catalog, engine=engine, cache=cache_path, seed=seed, faults=fault_rate or None)
+    simulator = Simulator(catalog, engine=engine_instance, cache=cache_path, seed=seed, faults=fault_rate or None)
     gtm = GTMServer(
         simulator,
         field=field,

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from ..results import ToolCall, ToolResult
+from .engine_flags import engine_config_from_flags, engine_flags
 
 
 def _print_result(result: ToolResult, as_json: bool) -> None:
@@ -19,7 +20,8 @@ def _print_result(result: ToolResult, as_json: bool) -> None:
     click.echo(json.dumps(body, indent=2, ensure_ascii=False) if body is not None else result.content)
     flag = f"error ({result.error_kind})" if result.is_error else "ok"
     cached = ", cached" if result.cached else ""
-    click.echo(f"[{result.tool}: {flag}, engine {result.engine}{cached}, {result.latency_ms:.2f} ms]", err=True)
+    fallback = f" (fallback: {result.fallback})" if result.fallback else ""
+    click.echo(f"[{result.tool}: {flag}, engine {result.engine}{cached}{fallback}, {result.latency_ms:.2f} ms]", err=True)
 
 
 def _read_calls(stream: Any, episode: str | None) -> list[ToolCall]:
@@ -41,7 +43,7 @@ def _read_calls(stream: Any, episode: str | None) -> list[ToolCall]:
 @click.option("--calls", "calls_file", type=click.File("r", encoding="utf-8"), metavar="FILE",
               help='Simulate every call of a JSONL file ({"tool", "arguments", "episode"} a line; - for stdin), in order.')
 @click.option("--catalog", "catalogs", multiple=True, type=click.Path(), metavar="PATH", help="Catalog file or folder (repeatable); default: the shipped catalog.")
-@click.option("--engine", default="schema", show_default=True, help="Engine that answers.")
+@engine_flags
 @click.option("--episode", default=None, metavar="ID", help="Episode id (the world of entities that calls share).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed: same call, same seed, same answer.")
 @click.option("--cache", "cache_path", type=click.Path(dir_okay=False), default=None, metavar="FILE", help="SQLite cache of answers.")
@@ -53,7 +55,10 @@ def simulate(
     arguments: str,
     calls_file: Any,
     catalogs: tuple[str, ...],
-    engine: str,
+    engine: str | None,
+    model: str | None,
+    engine_options: tuple[str, ...],
+    engine_config: str | None,
     episode: str | None,
     seed: int,
     cache_path: str | None,
@@ -72,6 +77,7 @@ def simulate(
 
     if (tool is None) == (calls_file is None):
         raise click.UsageError("give either TOOL (with --args) or --calls FILE")
+    config = engine_config_from_flags(engine, model, engine_options, engine_config)
     catalog = Catalog.load(*catalogs) if catalogs else Catalog.shipped()
     if tool is not None:
         try:
@@ -81,7 +87,7 @@ def simulate(
         calls = [ToolCall(tool, parsed, episode)]
     else:
         calls = _read_calls(calls_file, episode)
-    with Simulator(catalog, engine=engine, cache=cache_path, seed=seed, faults=fault_rate or None, check=not no_checks) as sim:
+    with Simulator(catalog, engine=config.build(), cache=cache_path, seed=seed, faults=fault_rate or None, check=not no_checks) as sim:
         for call in calls:
             _print_result(sim.simulate(call), as_json)
     sys.stdout.flush()

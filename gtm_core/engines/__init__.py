@@ -12,7 +12,7 @@ from typing import Any
 from ..errors import GTMError
 from .base import Engine, GenerationRequest, HistoryItem
 
-__all__ = ["ENGINES", "Engine", "GenerationRequest", "HistoryItem", "UnknownEngineError", "get_engine"]
+__all__ = ["ENGINES", "Engine", "GenerationRequest", "HistoryItem", "UnknownEngineError", "engine_class", "get_engine"]
 
 # name -> "module:class", imported on first use
 ENGINES: dict[str, str] = {
@@ -27,11 +27,15 @@ class UnknownEngineError(GTMError, KeyError):
         return str(self.args[0])
 
 
-def get_engine(name: str, **options: Any) -> Engine:
-    """A new engine of the registered kind ``name``, configured by ``options``."""
+def engine_class(name: str) -> type[Engine]:
+    """The class of the registered engine ``name`` (its module is imported now)."""
     target = ENGINES.get(name)
     if target is None:
         raise UnknownEngineError(f"unknown engine {name!r}; choose one of {', '.join(sorted(ENGINES))}")
     module_name, _, class_name = target.partition(":")
-    engine_class = getattr(importlib.import_module(module_name), class_name)
-    return engine_class(**options)
+    return getattr(importlib.import_module(module_name), class_name)
+
+
+def get_engine(name: str, **options: Any) -> Engine:
+    """A new engine of the registered kind ``name``, configured by ``options``."""
+    return engine_class(name)(**options)

@@ -12,9 +12,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from ..errors import GTMError
 from ..spec import ToolSpec
 
-__all__ = ["Engine", "GenerationRequest", "HistoryItem"]
+__all__ = ["Answer", "ChatRequest", "Engine", "EngineError", "GenerationRequest", "HistoryItem"]
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,41 @@ class GenerationRequest:
     options: Mapping[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Answer:
+    """An engine's answer when it has more to say than the text.
+
+    ``engine`` names who really answered (``schema`` when a language model's answer could not
+    be used); ``fallback`` says why the engine's own answer was replaced (None when it was
+    not). Engines may return plain strings instead: the text, answered by the engine itself.
+    """
+
+    text: str
+    engine: str
+    fallback: str | None = None
+    #: set when the engine could not answer this call at all (the text is then unused)
+    failure: str | None = None
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    """One chat completion for a language-model engine: the messages and how to decode.
+
+    ``json_schema`` (None for free text) constrains the output where the engine can;
+    ``temperature`` 0 means greedy decoding; ``seed`` makes sampled decoding repeatable.
+    """
+
+    messages: Sequence[Mapping[str, str]]
+    json_schema: Mapping[str, Any] | None = None
+    max_tokens: int = 512
+    temperature: float = 0.0
+    seed: int = 0
+
+
+class EngineError(GTMError):
+    """An engine could not answer (dead server, timeout, full queue, missing extra)."""
+
+
 class Engine(abc.ABC):
     """A way to produce tool responses.
 
@@ -62,17 +98,24 @@ class Engine(abc.ABC):
     deterministic: ClassVar[bool] = False
     #: answers depend on the episode's history (so cache keys must include it)
     uses_history: ClassVar[bool] = False
+    #: answers may be the tool's own error object (``gtm_core.answers.is_error_answer``)
+    answers_errors: ClassVar[bool] = False
 
     @property
     def cache_id(self) -> str:
         """What tells this engine's answers apart in a cache (name, model, options)."""
         return self.name
 
-    @abc.abstractmethod
-    async def generate(self, requests: Sequence[GenerationRequest]) -> list[str]:
-        """One response text per request, in order."""
+    @property
+    def description(self) -> str:
+        """What answers, in words, for logs: the engine and its model."""
+        return self.cache_id
 
-    def generate_sync(self, requests: Sequence[GenerationRequest]) -> list[str] | None:
+    @abc.abstractmethod
+    async def generate(self, requests: Sequence[GenerationRequest]) -> list[str | Answer]:
+        """One response text (or Answer) per request, in order."""
+
+    def generate_sync(self, requests: Sequence[GenerationRequest]) -> list[str | Answer] | None:
         """A synchronous fast path for engines that need no event loop, else None."""
         return None
 

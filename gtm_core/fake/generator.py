@@ -18,7 +18,7 @@ from typing import Any
 
 from .conform import JSON_TYPES, cheap_conforms, conforms, is_num, type_ok
 from .makers import FORMAT_MAKERS, text_for, token
-from .merge import merge_schemas, resolve_pointer
+from .merge import flatten_schema, merge_schemas
 from .numbers import pick_number
 from .patterns import compile_pattern, from_pattern, pattern_ok
 from .vocabulary import NUMBER_RANGES, TRUE_LEANING, kind_of, name_words, singular_of, type_for_kind
@@ -82,22 +82,7 @@ class _Faker:
 
     def _flatten(self, schema: dict[str, Any], depth: int) -> dict[str, Any]:
         """Resolve ``$ref`` and merge ``allOf`` into one schema."""
-        for _ in range(8):
-            if "$ref" in schema and isinstance(schema["$ref"], str):
-                target = resolve_pointer(self.root, schema["$ref"])
-                rest = {k: v for k, v in schema.items() if k != "$ref"}
-                if target is False:
-                    return {"not": {}}
-                schema = merge_schemas(target, rest) if isinstance(target, dict) else rest
-            elif isinstance(schema.get("allOf"), list):
-                merged = {k: v for k, v in schema.items() if k != "allOf"}
-                for branch in schema["allOf"]:
-                    if isinstance(branch, dict):
-                        merged = merge_schemas(merged, branch)
-                schema = merged
-            else:
-                return schema
-        return schema
+        return flatten_schema(schema, self.root)
 
     def _alternatives(self, schema: dict[str, Any], name: str, description: str, depth: int, level: int) -> Any:
         key = "oneOf" if "oneOf" in schema else "anyOf"

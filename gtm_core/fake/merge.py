@@ -8,7 +8,7 @@ from urllib.parse import unquote
 
 from .conform import is_num, json_equal
 
-__all__ = ["merge_schemas", "resolve_pointer"]
+__all__ = ["flatten_schema", "merge_schemas", "resolve_pointer"]
 
 _MIN_KEYS = ("minimum", "minLength", "minItems", "minProperties", "minContains")
 _MAX_KEYS = ("maximum", "maxLength", "maxItems", "maxProperties", "maxContains")
@@ -67,3 +67,23 @@ def resolve_pointer(root: Any, ref: str) -> Any:
         else:
             return None
     return node
+
+
+def flatten_schema(schema: dict[str, Any], root: Any) -> dict[str, Any]:
+    """``schema`` with its local ``$ref`` resolved in ``root`` and its ``allOf`` merged into one."""
+    for _ in range(8):
+        if "$ref" in schema and isinstance(schema["$ref"], str):
+            target = resolve_pointer(root, schema["$ref"])
+            rest = {k: v for k, v in schema.items() if k != "$ref"}
+            if target is False:
+                return {"not": {}}
+            schema = merge_schemas(target, rest) if isinstance(target, dict) else rest
+        elif isinstance(schema.get("allOf"), list):
+            merged = {k: v for k, v in schema.items() if k != "allOf"}
+            for branch in schema["allOf"]:
+                if isinstance(branch, dict):
+                    merged = merge_schemas(merged, branch)
+            schema = merged
+        else:
+            return schema
+    return schema
