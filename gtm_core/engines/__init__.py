@@ -17,6 +17,9 @@ __all__ = ["ENGINES", "Engine", "GenerationRequest", "HistoryItem", "UnknownEngi
 # name -> "module:class", imported on first use
 ENGINES: dict[str, str] = {
     "schema": "gtm_core.engines.schema:SchemaEngine",
+    "transformers": "gtm_core.engines.transformers:TransformersEngine",
+    "openai": "gtm_core.engines.openai_compat:OpenAIEngine",
+    "lmdeploy": "gtm_core.engines.lmdeploy_pipeline:LmdeployEngine",
 }
 
 
