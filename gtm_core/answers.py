@@ -127,12 +127,12 @@ def _usable_schema(spec: ToolSpec) -> dict[str, Any] | None:
     return schema if isinstance(schema, dict) and schema else None
 
 
-def answer_schema(spec: ToolSpec) -> dict[str, Any]:
-    """What a constrained decoder should allow: the response schema or an error object."""
+def answer_schema(spec: ToolSpec, *, allow_error: bool = True) -> dict[str, Any]:
+    """What a constrained decoder should allow: the response schema or (unless told not to) an error object."""
     schema = _usable_schema(spec)
     if schema is None:
-        return {"anyOf": [ERROR_SCHEMA, ANY_OBJECT]}
-    if "$ref" in json.dumps(schema):  # local refs must keep resolving from the root
+        return {"anyOf": [ERROR_SCHEMA, ANY_OBJECT]} if allow_error else ANY_OBJECT
+    if not allow_error or "$ref" in json.dumps(schema):  # local refs must keep resolving from the root
         return schema
     return {"anyOf": [schema, ERROR_SCHEMA]}
 

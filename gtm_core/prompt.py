@@ -130,9 +130,27 @@ def _words(value: Any, out: set[str]) -> set[str]:
     return out
 
 
+def _item_words(item: HistoryItem) -> frozenset[str]:
+    """The values of an earlier call (arguments and answer), computed once per history item."""
+    words = item.__dict__.get("_prompt_words")
+    if words is None:
+        words = frozenset(_words(item.response, _words(item.arguments, set())))
+        object.__setattr__(item, "_prompt_words", words)  # a memo on a frozen dataclass
+    return words
+
+
+def _item_turn(item: HistoryItem, answer_chars: int) -> tuple[str, str]:
+    """An earlier call rendered as (call, answer) texts, computed once per history item and limit."""
+    memo = item.__dict__.get("_prompt_turn")
+    if memo is None or memo[0] != answer_chars:
+        memo = (answer_chars, (render_call(item.tool, item.arguments), _render_answer(item.response, answer_chars)))
+        object.__setattr__(item, "_prompt_turn", memo)
+    return memo[1]
+
+
 def _relevance(item: HistoryItem, tool: str, values: set[str], age: int) -> float:
     """How much an earlier call matters to this one: shared values first, then the same tool, then recency."""
-    shared = len(values & (_words(item.arguments, set()) | _words(item.response, set())))
+    shared = len(values & _item_words(item))
     return 4.0 * shared + (2.0 if item.tool == tool else 0.0) + 1.0 / (1 + age)
 
 
@@ -160,8 +178,7 @@ def select_history(
     chosen: dict[int, tuple[str, str]] = {}
     spent = 0
     for index in ranked:
-        item = history[index]
-        turn = (render_call(item.tool, item.arguments), _render_answer(item.response, answer_chars))
+        turn = _item_turn(history[index], answer_chars)
         cost = count(turn[0]) + count(turn[1]) + 8
         if spent + cost > budget:
             continue

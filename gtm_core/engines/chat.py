@@ -48,7 +48,6 @@ class ChatEngine(Engine):
     """
 
     uses_history = True
-    constrained_json = True
     answers_errors = True
     #: the engine can decode under a JSON schema (subclasses that cannot set False)
     can_constrain: bool = True
@@ -84,19 +83,33 @@ class ChatEngine(Engine):
         return approx_tokens(text)
 
     @property
+    def constrained_json(self) -> bool:  # type: ignore[override]
+        """Whether answers are decoded under the answer schema (asked for, and possible here)."""
+        return self.constrain and self.can_constrain
+
+    @property
     def options_id(self) -> str:
         """The shared options that change answers, for cache ids."""
         settings = self.settings
         return (f"t={self.temperature},max={self.max_tokens},u={settings.usefulness},"
-                f"h={settings.history_tokens},c={int(self.constrain and self.can_constrain)}")  # fmt: skip
+                f"h={settings.history_tokens},c={int(self.constrained_json)}")  # fmt: skip
 
     # ---- the shared path ----------------------------------------------------------------
     def chat_request(self, request: GenerationRequest, *, temperature: float | None = None, seed: int | None = None) -> ChatRequest:
-        """The chat request that asks the model for this call's response."""
+        """The chat request that asks the model for this call's response.
+
+        ``request.options`` may hold ``max_tokens`` (a longer or shorter answer for this call)
+        and ``allow_error`` (False: the answer must follow the response schema, with no error
+        branch — for the virtual tools of data synthesis and judging).
+        """
+        options = request.options or {}
+        schema = None
+        if self.constrained_json:
+            schema = answer_schema(request.spec, allow_error=bool(options.get("allow_error", True)))
         return ChatRequest(
             messages=build_messages(request, self.settings, count=self.count_tokens),
-            json_schema=answer_schema(request.spec) if self.constrain and self.can_constrain else None,
-            max_tokens=self.max_tokens,
+            json_schema=schema,
+            max_tokens=int(options.get("max_tokens", self.max_tokens)),
             temperature=self.temperature if temperature is None else temperature,
             seed=request.seed if seed is None else seed,
         )
