@@ -2,7 +2,8 @@
 
 Serves any catalog's tools over MCP — stdio or streamable HTTP, both protocol eras — and
 answers ``tools/call`` through the gtm_core Simulator. Built on the official SDK's
-low-level ``Server``. Public names are imported on first use.
+low-level ``Server``. ``ProxyServer`` fronts real MCP servers instead, routing each call to
+the real tool or the simulator by policy. Public names are imported on first use.
 
     from mcp import Client
     from mcp_server import GTMServer
@@ -27,6 +28,14 @@ _EXPORTS: dict[str, str] = {
     "build_http_app": "http",
     "serve_http": "http",
     "CatalogWatcher": "reload",
+    "PolicyFile": "policy",
+    "PolicyTable": "policy",
+    "ProxyServer": "proxy",
+    "open_proxy": "proxy",
+    "Recorder": "recording",
+    "Upstream": "upstream",
+    "UpstreamError": "upstream",
+    "UpstreamTarget": "upstream",
     "Selection": "tools",
     "ToolListing": "tools",
     "legal_name": "tools",
@@ -53,5 +62,9 @@ if TYPE_CHECKING:
     from .defaults import DEFAULT_MAX_ARGUMENT_BYTES
     from .episodes import EPISODE_HEADER, EPISODE_META_KEY, HIDDEN_CONTEXT_META_KEY
     from .http import build_http_app, serve_http
+    from .policy import PolicyFile, PolicyTable
+    from .proxy import ProxyServer, open_proxy
+    from .recording import Recorder
     from .reload import CatalogWatcher
     from .tools import Selection, ToolListing, legal_name
+    from .upstream import Upstream, UpstreamError, UpstreamTarget

@@ -66,6 +66,17 @@ def _setup_logging(level: str) -> None:
               help="Largest tool arguments (as JSON); larger calls get an error result.")
 @click.option("--max-request-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_REQUEST_BYTES, show_default=True,
               help="HTTP: largest request body; larger requests get 413.")
+@click.option("--upstream", "upstreams", multiple=True, metavar="'COMMAND ARGS'",
+              help="Proxy mode: a real MCP server to start (stdio) and front (repeatable); its tools replace the catalog.")
+@click.option("--upstream-url", "upstream_urls", multiple=True, metavar="URL", help="Proxy mode: a real MCP server at a streamable HTTP URL (repeatable).")
+@click.option("--policy", "policies", multiple=True, metavar="[GLOB=]POLICY",
+              help="Proxy mode: sim, real, warmup:N[/episode|/step], fallback or shadow; for all tools, or GLOB=POLICY for some (repeatable, first match wins). Default: sim.")
+@click.option("--policy-file", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="Proxy mode: more [GLOB=]POLICY lines (they come first), read again whenever the file changes and on SIGHUP.")
+@click.option("--record", "record", type=click.Path(dir_okay=False), default=None, metavar="FILE.jsonl",
+              help="Proxy mode: append every real call and answer as a chat-format training record (synced per record, secrets redacted).")
+@click.option("--upstream-timeout", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True, metavar="S",
+              help="Proxy mode: seconds a real call may take before it fails (or falls back).")
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info", show_default=True, help="Logging on stderr.")
 def serve(
     catalogs: tuple[str, ...],
@@ -89,6 +100,12 @@ def serve(
     token_env: str | None,
     max_argument_bytes: int,
     max_request_bytes: int,
+    upstreams: tuple[str, ...],
+    upstream_urls: tuple[str, ...],
+    policies: tuple[str, ...],
+    policy_file: str | None,
+    record: str | None,
+    upstream_timeout: float,
     log_level: str,
 ) -> None:
     """Serve the tools of a catalog over MCP; every call is simulated.
@@ -96,6 +113,9 @@ def serve(
     Calls share an episode (a world of created entities) by the request's
     _meta["gtm/episode"], else the X-GTM-Episode header, else the MCP session, else the
     process. Logs go to stderr.
+
+    With --upstream / --upstream-url it is a proxy in front of real MCP servers: their tools
+    are listed, and each call is simulated or forwarded as --policy says (see `mcp_server.proxy`).
     """
     import anyio
 
@@ -120,6 +140,21 @@ def serve(
     if reload_interval and not catalogs:
         logger.warning("--reload-interval watches the --catalog files; the shipped catalog is not watched")
 
+    if upstreams or upstream_urls:
+        if catalogs or reload_interval:
+            raise click.UsageError("--catalog and --reload-interval do not apply with --upstream/--upstream-url: the tools are the real servers'")
+        from .proxy_cli import serve_proxy
+
+        serve_proxy(
+            commands=upstreams, urls=upstream_urls, policies=policies, policy_file=policy_file, record=record,
+            upstream_timeout=upstream_timeout, transport=transport,
+            http={"host": host, "port": port, "token": token, "max_request_bytes": max_request_bytes, "allowed_hosts": allowed_hosts},
+            engine=engine_instance, seed=seed, cache=cache_path, faults=fault_rate or None, field=field, tools=tool_globs,
+            page_size=page_size, first_page_size=first_page_size, meta_tools=meta_tools, max_argument_bytes=max_argument_bytes,
+        )  # fmt: skip
+        return
+    if policies or policy_file or record:
+        raise click.UsageError("--policy, --policy-file and --record apply to proxy mode only: add --upstream or --upstream-url")
     catalog = Catalog.load(*catalogs) if catalogs else Catalog.shipped()
     if catalog.problems:
         shown = "; ".join(str(p) for p in catalog.problems[:3])

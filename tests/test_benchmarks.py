@@ -40,3 +40,18 @@ def test_the_simulate_benchmark_runs_one_small_round_and_writes_its_json(tmp_pat
     report = json.loads(out.read_text(encoding="utf-8"))
     assert report["benchmark"] == "simulate" and report["tools"] == 200 and report["rows"]
 
+
+def test_the_proxy_benchmark_runs_quickly_on_both_npm_servers_and_writes_its_json(tmp_path):
+    """--quick: direct, in-process (sim, real, real +record, shadow) and stdio rows for server-memory and
+    server-everything, every call answered without an error result, by the source its policy says."""
+    if not (Path(sys.prefix) / "node" / "node_modules" / ".bin" / "mcp-server-memory").exists():
+        pytest.skip("the npm reference servers are not installed; run .ci/setup")
+    out = tmp_path / "proxy.json"
+    done = _run("proxy.py", "--quick", "--out", str(out), timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads(out.read_text(encoding="utf-8"))
+    rows = report["rows"]
+    assert len(rows) == 14 and all(r["calls"] == 20 and r["error_results"] == 0 for r in rows)
+    assert all(r["sources"] == {"simulated": 20} for r in rows if r["policy"] == "sim")
+    assert all(r["sources"] == {"real": 20} for r in rows if r["policy"] != "sim")
+    assert {(o["server"], o["path"], o["policy"]) for o in report["overheads"]} >= {("memory", "stdio", "real"), ("everything", "in-process", "real")}

@@ -1,0 +1,100 @@
+"""``gtm proxy report`` and the proxy mode of ``gtm serve`` (``--upstream`` / ``--upstream-url``)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+__all__ = ["proxy", "serve_proxy"]
+
+logger = logging.getLogger("mcp_server")
+
+
+@click.group()
+def proxy() -> None:
+    """Hybrid real/simulated tools: what the proxy of `gtm serve --upstream` recorded."""
+
+
+@proxy.command()
+@click.argument("record", type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
+def report(record: str, as_json: bool) -> None:
+    """Per tool, how often simulated answers agree with the real ones recorded in RECORD.
+
+    Shadow calls (policy `shadow`) hold both answers. Agreement on format: both JSON or
+    both text; on fields: the same top-level keys, and the Jaccard index of the key sets
+    (JSON objects only); on errors: both errors or neither.
+    """
+    from .recording import read_records
+    from .report import divergence, render_table
+
+    records, bad = read_records(record)
+    rows = divergence(records)
+    if as_json:
+        click.echo(json.dumps({"record": record, "records": len(records), "unreadable_lines": bad, "tools": [r.to_dict() for r in rows]}, indent=2))
+        return
+    if not rows:
+        click.echo(f"{record}: no recorded real calls" + (f" ({bad} unreadable lines)" if bad else ""))
+        return
+    click.echo(render_table(rows))
+    shadowed = sum(r.shadowed for r in rows)
+    click.echo(f"\n{len(records)} records, {shadowed} shadowed" + (f", {bad} unreadable lines skipped" if bad else ""))
+    if not shadowed:
+        click.echo("no shadow calls: run the proxy with --policy shadow (or GLOB=shadow) to compare simulated and real answers")
+
+
+def serve_proxy(
+    *,
+    commands: Sequence[str],
+    urls: Sequence[str],
+    policies: Sequence[str],
+    policy_file: str | None,
+    record: str | None,
+    upstream_timeout: float,
+    transport: str,
+    http: dict[str, Any],
+    **options: Any,
+) -> None:
+    """Run ``gtm serve`` in front of real servers until interrupted (the CLI's proxy mode)."""
+    import anyio
+
+    from .cli import _serve_stdio
+    from .http import serve_http
+    from .policy import PolicyError, PolicyFile, PolicyTable
+    from .proxy import open_proxy
+    from .recording import Recorder
+    from .upstream import UpstreamTarget
+
+    try:
+        table = PolicyTable.parse(policies)
+    except PolicyError as exc:
+        raise click.BadParameter(str(exc).removeprefix("--policy: "), param_hint="--policy") from None
+    targets = [UpstreamTarget(command=c) for c in commands] + [UpstreamTarget(url=u) for u in urls]
+    watched = PolicyFile(policy_file, base=table) if policy_file else None
+    recorder = Recorder(record) if record else None
+
+    async def main() -> None:
+        async with open_proxy(targets, call_timeout=upstream_timeout, policies=table, policy_file=watched, recorder=recorder, **options) as gtm:
+            logger.info("proxy: %d tools of %d servers, policies %s%s", len(gtm.selection), len(targets), gtm.policies,
+                        f", recording real calls to {record}" if record else "")  # fmt: skip
+            async with anyio.create_task_group() as tg:
+                if hasattr(signal, "SIGHUP") and watched is not None:
+                    tg.start_soon(gtm.watch_sighup)
+                if transport == "http":
+                    await serve_http(gtm, **http)
+                else:
+                    await _serve_stdio(gtm)
+                tg.cancel_scope.cancel()
+
+    try:
+        anyio.run(main)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if recorder is not None:
+            recorder.close()

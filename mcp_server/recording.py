@@ -1,0 +1,220 @@
+"""Recording real tool calls as training data: a durable JSONL file, one record a line.
+
+Each record is a chat-format training example made by ``gtm_core.prompt.training_record``
+(the prompt the engines use, then the real answer as the assistant message), so ``gtm train``
+reads the file as it is. Beside ``messages`` a record keeps ``tool``, ``is_error``,
+``source`` ("real"), ``server``, ``exposed_name``, ``policy``, ``route``, ``episode``,
+``latency_ms``, ``time`` and, for shadow calls, ``simulated`` (the simulated answer's
+``content`` and ``is_error``).
+
+The proxy submits records to the recorder's writer thread and answers at once; records are
+written in call order, and closing the server waits for them. Durability: a record is one
+``os.write`` of a complete line on a file opened with ``O_APPEND``, then ``fsync``. A
+process killed at any moment leaves whole lines only; a line cut short by a crash of the
+machine itself is closed with a newline when the file is opened again, so it never joins
+the next record. Secrets are removed first (``mcp_server.redact``): by key and by value in
+the arguments, the answer and the episode's earlier calls, then by value over the finished
+record. Empty answers are not recorded (a training example needs an answer to learn).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import queue
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from gtm_core import ToolSpec
+from gtm_core.engines.base import HistoryItem
+from gtm_core.prompt import training_record
+
+from .redact import redact
+
+__all__ = ["Recorder", "call_record", "read_records"]
+
+logger = logging.getLogger(__name__)
+
+
+class Recorder:
+    """Appends records to a JSONL file, each one synced to disk.
+
+    ``write`` writes and syncs a record before it returns. ``submit`` hands a function that
+    makes a record to the recorder's writer thread and returns at once, so a server answers
+    without waiting for the prompt to be built or the disk to sync; records are written in
+    the order they were submitted, and ``drain`` waits until all are on disk. Safe to share
+    between threads. ``close`` drains, then closes the file.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, sync: bool = True) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.sync = sync
+        self._lock = threading.Lock()
+        self._fd: int | None = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        self._pending_newline = not _ends_with_newline(self.path)
+        self._queue: queue.Queue[Callable[[], Mapping[str, Any]] | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self.written = 0
+        self.failed = 0
+
+    def submit(self, make_record: Callable[[], Mapping[str, Any]]) -> None:
+        """Make and write a record in the writer thread (a failure is logged and counted in ``failed``)."""
+        with self._lock:
+            if self._fd is None:
+                raise ValueError(f"the recorder of {self.path} is closed")
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name=f"gtm-recorder:{self.path.name}", daemon=True)
+                self._thread.start()
+        self._queue.put(make_record)
+
+    def drain(self) -> None:
+        """Wait until every submitted record is written."""
+        self._queue.join()
+
+    def _run(self) -> None:
+        while True:
+            make_record = self._queue.get()
+            try:
+                if make_record is None:
+                    return
+                self.write(make_record())
+            except Exception:  # a full disk or a bad record must not stop the records after it
+                self.failed += 1
+                logger.exception("could not write a record to %s", self.path)
+            finally:
+                self._queue.task_done()
+
+    def __repr__(self) -> str:
+        return f"Recorder({str(self.path)!r}, written={self.written})"
+
+    def write(self, record: Mapping[str, Any]) -> None:
+        """Append one record as one line, and sync it to disk."""
+        line = json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str) + "\n"
+        data = line.encode("utf-8")
+        with self._lock:
+            if self._fd is None:
+                raise ValueError(f"the recorder of {self.path} is closed")
+            if self._pending_newline:
+                data = b"\n" + data
+                self._pending_newline = False
+            view = memoryview(data)
+            while view:  # one write on a regular file; the loop only guards a short write (disk full)
+                written = os.write(self._fd, view)
+                view = view[written:]
+            if self.sync:
+                os.fsync(self._fd)
+            self.written += 1
+
+    def close(self) -> None:
+        """Write what was submitted, stop the writer thread and close the file."""
+        thread = self._thread
+        if thread is not None:
+            self._queue.put(None)
+            thread.join()
+            self._thread = None
+        with self._lock:
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
+
+    def __enter__(self) -> Recorder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _ends_with_newline(path: Path) -> bool:
+    """Whether the file is empty or its last byte is a newline."""
+    with open(path, "rb") as fh:
+        fh.seek(0, os.SEEK_END)
+        if fh.tell() == 0:
+            return True
+        fh.seek(-1, os.SEEK_END)
+        return fh.read(1) == b"\n"
+
+
+def call_record(
+    spec: ToolSpec,
+    arguments: Mapping[str, Any],
+    response: Any,
+    *,
+    is_error: bool,
+    history: Sequence[HistoryItem] = (),
+    hidden_context: Mapping[str, Any] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """The training record of one real call, secrets removed.
+
+    ``spec`` is the tool under its upstream name; ``extra`` (server, policy, latency_ms,
+    simulated ...) is kept beside ``messages``.
+    """
+    clean_history = _redacted_history(history)
+    record = training_record(
+        spec,
+        redact(dict(arguments)),
+        redact(response),
+        history=clean_history,
+        is_error=is_error,
+        hidden_context=redact(hidden_context) if hidden_context else None,
+        source="real",
+        time=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        **redact(extra),
+    )
+    return redact(record)
+
+
+class _HistoryMemo:
+    """Redacted copies of history items, made once per item: an episode's history comes again with every call.
+
+    Keyed by ``id(item)`` and holding the item itself, so an id is not reused while its entry lives.
+    """
+
+    def __init__(self, size: int = 8192) -> None:
+        self.size = size
+        self._memo: OrderedDict[int, tuple[HistoryItem, HistoryItem]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, items: Sequence[HistoryItem]) -> list[HistoryItem]:
+        out = []
+        for item in items:
+            with self._lock:
+                entry = self._memo.get(id(item))
+            if entry is None or entry[0] is not item:
+                entry = (item, replace(item, arguments=redact(item.arguments), response=redact(item.response)))
+                with self._lock:
+                    self._memo[id(item)] = entry
+                    while len(self._memo) > self.size:
+                        self._memo.popitem(last=False)
+            out.append(entry[1])
+        return out
+
+
+_redacted_history = _HistoryMemo()
+
+
+def read_records(path: str | os.PathLike[str]) -> tuple[list[dict[str, Any]], int]:
+    """The records of a JSONL file and how many lines could not be read as JSON objects."""
+    records: list[dict[str, Any]] = []
+    bad = 0
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError:
+                bad += 1
+                continue
+            if isinstance(value, dict):
+                records.append(value)
+            else:
+                bad += 1
+    return records, bad
