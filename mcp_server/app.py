@@ -421,6 +421,8 @@ def _result(result: ToolResult, *, structured: bool) -> types.CallToolResult:
     result_meta: dict[str, Any] = {"gtm/episode": result.episode, "gtm/engine": result.engine, "gtm/cached": result.cached}
     if result.error_kind is not None:
         result_meta["gtm/error_kind"] = result.error_kind
+    if result.fallback is not None:
+        result_meta["gtm/fallback"] = result.fallback
     return types.CallToolResult(
         content=[types.TextContent(type="text", text=result.content)],
         structured_content=content,

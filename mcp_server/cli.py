@@ -6,6 +6,8 @@ import logging
 import os
 import signal
 import sys
+import threading
+import time
 from typing import Any
 
 import click
@@ -128,6 +130,7 @@ def serve(
     config = engine_config_from_flags(engine, model, engine_options, engine_config)
     engine_instance = config.build()
     logger.info("engine: %s", engine_instance.description)
+    _load_in_background(engine_instance)
     token: str | None = None
     if token_env is not None:
         if transport != "http":
@@ -191,6 +194,24 @@ def serve(
         pass
     finally:
         gtm.close()
+
+
+def _load_in_background(engine: Any) -> None:
+    """Start loading a local model now, so the first call does not pay for it (calls wait for it)."""
+    load = getattr(engine, "load", None)
+    if not callable(load):
+        return
+
+    def target() -> None:
+        started = time.perf_counter()
+        try:
+            load()
+        except Exception as exc:  # calls will report it (and try again) as engine errors
+            logger.error("the %s engine could not load its model: %s", engine.name, exc)
+        else:
+            logger.info("engine ready: %s (loaded in %.1f s)", engine.description, time.perf_counter() - started)
+
+    threading.Thread(target=target, name="gtm-engine-load", daemon=True).start()
 
 
 async def _serve_stdio(gtm: Any) -> None:

@@ -26,3 +26,21 @@ def training_apis_path() -> Path:
 def market_path() -> Path:
     """The crawled MCP market of ../shared/data (skips the test when it is absent)."""
     return _require(MARKET)
+
+
+@pytest.fixture(scope="session")
+def gtm_cache_dir(tmp_path_factory) -> Path:
+    """A GTM_CACHE_DIR whose models/ holds the embedded model, converted once for the whole session.
+
+    Slow tests that load the embedded model (in process or in a `gtm` subprocess) share it,
+    so the GGUF conversion (20-50 s here) is paid once.
+    """
+    import asyncio
+
+    from gtm_core.engines.transformers import TransformersEngine
+
+    root = tmp_path_factory.mktemp("gtm-cache")
+    engine = TransformersEngine(cache_dir=root / "models")
+    engine.load()
+    asyncio.run(engine.aclose())
+    return root

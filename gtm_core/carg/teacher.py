@@ -236,11 +236,17 @@ def history_view(history: Sequence[HistoryItem]) -> list[dict[str, Any]]:
     return out
 
 
+VIRTUAL_MAX_TOKENS = 2048
+"""Longest answer a language-model teacher may give to a virtual tool (tool designs are long)."""
+
+
 async def ask(engine: Engine, calls: Sequence[tuple[ToolSpec, Mapping[str, Any], int]]) -> list[TeacherAnswer]:
     """Answers of ``engine`` to virtual calls ``(spec, arguments, seed)``, in one ``generate`` batch."""
     if not calls:
         return []
-    requests = [GenerationRequest(spec=spec, arguments=dict(arguments), seed=seed) for spec, arguments, seed in calls]
+    # a virtual tool must answer in its schema (no error branch) and may need a long answer
+    options = {"allow_error": False, "max_tokens": VIRTUAL_MAX_TOKENS}
+    requests = [GenerationRequest(spec=spec, arguments=dict(arguments), seed=seed, options=options) for spec, arguments, seed in calls]
     try:
         texts = await engine.generate(requests)
     except Exception as exc:  # the engine itself failed: stop, a rerun continues
