@@ -23,6 +23,10 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "simulate": ("gtm_core.cli.simulate", "Simulate one tool call, or a file of calls in one episode."),
     "scope": ("analysis.cli", "Scope analysis: market overlap and whether a tool can be simulated."),
     "serve": ("mcp_server.cli", "Serve a catalog's tools over MCP (stdio or streamable HTTP), simulated."),
+    "train": ("gtm_core.cli.train", "Fine-tune a model (full or LoRA) on GTM chat JSONL into a servable folder."),
+    "eval": ("gtm_core.cli.evaluate", "Evaluate engines on held-out tools with the paper's Table 1 metrics."),
+    "synth": ("gtm_core.cli.synth", "Make GTM training data with the CARG pipeline (any engine as the teacher)."),
+    "proxy": ("mcp_server.proxy_cli", "Hybrid real/simulated tools: how simulated answers differ from recorded real ones."),
 }
 
 
