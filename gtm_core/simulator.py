@@ -12,13 +12,12 @@ of one episode inside a batch see each other's effects as if made one after anot
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import logging
 import threading
 import time
-from collections.abc import Awaitable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ from .errors import UnknownToolError
 from .faults import FaultInjector
 from .results import ToolCall, ToolResult
 from .spec import ToolSpec
+from .sync import run_sync
 from .world import EntityOperation, entity_operation
 
 __all__ = ["Simulator"]
@@ -116,7 +116,7 @@ class Simulator:
         todo = [p for p in pending if p.result is None and p.text is None]
         if todo:
             texts = self._generate_sync(todo)
-            self._fill(todo, texts if texts is not None else _run_coroutine(self._generate_async(todo)))
+            self._fill(todo, texts if texts is not None else run_sync(self._generate_async(todo)))
         return self._finish_all(pending)
 
     async def asimulate_batch(self, calls: Iterable[CallLike]) -> list[ToolResult]:
@@ -143,7 +143,7 @@ class Simulator:
         """Close the cache and the engine."""
         if self.cache is not None:
             self.cache.close()
-        _run_coroutine(self.engine.aclose())
+        run_sync(self.engine.aclose())
 
     def __enter__(self) -> Simulator:
         return self
@@ -352,26 +352,3 @@ def _not_found(operation: EntityOperation, entity_id: str | None) -> dict[str, A
             "details": [{"parameter": operation.id_parameter, "received": entity_id}],
         }
     }
-
-
-def _run_coroutine(coroutine: Awaitable[Any]) -> Any:
-    """Run a coroutine to completion from sync code, even when this thread runs an event loop."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coroutine)  # type: ignore[arg-type]
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["value"] = asyncio.run(coroutine)  # type: ignore[arg-type]
-        except BaseException as exc:  # re-raised in the caller's thread
-            box["error"] = exc
-
-    thread = threading.Thread(target=target, name="gtm-simulate")
-    thread.start()
-    thread.join()
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
-

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..engines.base import Engine
 from ..files import write_jsonl
-from ..simulator import _run_coroutine
+from ..sync import run_sync
 from .errors import errors_summary, run_errors
 from .multi import multi_summary, run_multi
 from .single import final_items, run_single, single_summary
@@ -75,7 +75,7 @@ def synthesize(
 ) -> dict[str, Any]:
     """Run the CARG stages into ``out`` (resuming what is there) and return the summary."""
     ws = Workspace(out, settings, teacher=teacher, judge=judge, progress=progress, embedder=embedder)
-    _run_coroutine(_run(ws, stages_for(settings, stages)))
+    run_sync(_run(ws, stages_for(settings, stages)))
     write_train(ws)
     summary = summarize(ws)
     path = ws.path("summary")

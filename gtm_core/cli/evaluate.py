@@ -178,7 +178,7 @@ def evaluate_command(
         built = config.build()
         reports.append((label, evaluate(built, plan, judge=the_judge, check=not no_checks, progress=bars)))
     if the_judge is not None:
-        from ..evaluation.judge import run_sync
+        from ..sync import run_sync
 
         run_sync(the_judge.engine.aclose())
     results: Any = reports[0][1].to_dict() if len(reports) == 1 else {label: report.to_dict() for label, report in reports}

@@ -56,6 +56,7 @@ __all__ = [
     "cpu_supports_bf16",
     "default_model_cache",
     "embedded_model_file",
+    "model_location",
 ]
 
 logger = logging.getLogger(__name__)
@@ -148,6 +149,15 @@ def _resolve_source(model: str | None) -> _Source:
     if model.startswith((".", "/", "~", "\\")) or model.lower().endswith(".gguf") or model.count("/") > 1 or "\\" in model:
         raise EngineError(f"transformers engine: no model file or folder at {path}; pass an existing model folder or .gguf file, or leave model unset for the embedded {EMBEDDED_NAME}")
     return _Source("hub", model, model.rsplit("/", 1)[-1])
+
+
+def model_location(model: str | None, cache_dir: Path | None = None) -> str:
+    """Where ``model`` loads from with ``from_pretrained``: a folder (GGUF files converted and
+    cached first, in ``cache_dir`` or :func:`default_model_cache`) or a hub id. EngineError if none."""
+    source = _resolve_source(model)
+    if source.kind == "gguf":
+        return str(_gguf_folder(Path(source.location), cache_dir or default_model_cache()))
+    return source.location
 
 
 def _gguf_folder(gguf: Path, cache_dir: Path) -> Path:

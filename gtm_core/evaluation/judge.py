@@ -17,13 +17,11 @@ The schema engine cannot judge (it has no model), and is refused with that reaso
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
-import threading
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from ..answers import AnswerError, parse_answer
 from ..engines.base import Engine, GenerationRequest
@@ -31,10 +29,10 @@ from ..engines.chat import RETRY_TEMPERATURE, ChatEngine
 from ..errors import GTMError
 from ..prompt import render_call, render_spec
 from ..spec import ToolSpec
+from ..sync import run_sync
 
 __all__ = ["CRITERIA", "JUDGE_SPEC", "Judge", "JudgeError", "JudgeItem", "Verdict"]
 
-T = TypeVar("T")
 
 CRITERIA: dict[str, str] = {
     "Logic": (
@@ -188,25 +186,3 @@ def read_verdict(text: str) -> Verdict | None:
         return None
     reason = value.get("reason")
     return Verdict(verdict.strip().lower() == "pass", reason if isinstance(reason, str) else "")
-
-
-def run_sync(coroutine: Awaitable[T]) -> T:
-    """Run a coroutine to completion from sync code, in a thread when this one runs an event loop."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coroutine)  # type: ignore[arg-type]
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["value"] = asyncio.run(coroutine)  # type: ignore[arg-type]
-        except BaseException as exc:  # re-raised in the caller's thread
-            box["error"] = exc
-
-    thread = threading.Thread(target=target, name="gtm-judge")
-    thread.start()
-    thread.join()
-    if "error" in box:
-        raise box["error"]
-    return box["value"]

@@ -199,10 +199,7 @@ def base_model_location(model: str | None) -> str:
     from ..engines.base import EngineError
 
     try:
-        source = engine._resolve_source(model)
-        if source.kind == "gguf":
-            return str(engine._gguf_folder(Path(source.location), engine.default_model_cache()))
-        return source.location
+        return engine.model_location(model)
     except EngineError as exc:
         raise TrainError(str(exc).replace("transformers engine: ", "gtm train: ")) from exc
 
