@@ -5,7 +5,8 @@ say why a case failed.
 
 - **Format**: the answer is the engine's own (not a fallback), parses as JSON, is not an
   error, and conforms to the response schema where the tool has a usable one (else: any
-  JSON value).
+  JSON value). A response schema that is not valid JSON Schema is logged once per tool and
+  counted in the report (``response_schema_problem``), never dropped silently.
 - **Comp** (completeness): the answer is not empty; every field the response schema
   requires is present and non-empty (a schema that declares fields but requires none needs
   at least one of them); and the answer addresses this call — a top-level field named like
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -29,9 +31,21 @@ from ..fake import conforms
 from ..results import ToolResult
 from ..spec import ToolSpec
 
-__all__ = ["Flow", "completeness_problems", "consistency_problems", "detection_problems", "format_problems", "same_value", "usable_response_schema"]
+__all__ = [
+    "Flow",
+    "completeness_problems",
+    "consistency_problems",
+    "detection_problems",
+    "format_problems",
+    "response_schema_problem",
+    "same_value",
+    "usable_response_schema",
+]
+
+logger = logging.getLogger(__name__)
 
 _EMPTY = (None, "", [], {})
+_PROBLEM_CHARS = 200  # of jsonschema's message kept as the reason
 
 
 @dataclass(frozen=True)
@@ -44,23 +58,47 @@ class Flow:
     source_turn: int
 
 
+def _schema_of(spec: ToolSpec) -> dict[str, Any] | None:
+    schema = spec.response_schema
+    return schema if isinstance(schema, dict) and schema else None
+
+
+def response_schema_problem(spec: ToolSpec) -> str | None:
+    """Why the tool's response schema is not a valid JSON Schema (None: it is one, or the tool has none).
+
+    Such a tool's answers pass Format when they are JSON; the first time a tool's schema is
+    found invalid it is logged as a warning, and ``evaluate`` counts it in the report.
+    """
+    schema = _schema_of(spec)
+    if schema is None:
+        return None
+    return _checked(spec.name, json.dumps(schema, sort_keys=True, default=str))
+
+
 def usable_response_schema(spec: ToolSpec) -> dict[str, Any] | None:
     """The tool's response schema when it is a valid JSON Schema, else None (then any JSON passes Format)."""
-    schema = spec.response_schema
-    if not isinstance(schema, dict) or not schema:
-        return None
-    return schema if _valid_schema(json.dumps(schema, sort_keys=True, default=str)) else None
+    schema = _schema_of(spec)
+    return schema if schema is not None and response_schema_problem(spec) is None else None
 
 
 @functools.lru_cache(maxsize=4096)
-def _valid_schema(text: str) -> bool:
-    from .._jsonschema import jsonschema
+def _checked(tool: str, text: str) -> str | None:
+    problem = _schema_problem(text)
+    if problem is not None:
+        logger.warning("the response schema of %s is not a valid JSON Schema (%s); Format checks only that its answers are JSON", tool, problem)
+    return problem
+
+
+@functools.lru_cache(maxsize=4096)
+def _schema_problem(text: str) -> str | None:
+    from .._jsonschema import SchemaError, jsonschema
 
     try:
         jsonschema.Draft202012Validator.check_schema(json.loads(text))
-    except Exception:  # SchemaError, or a schema jsonschema cannot even walk
-        return False
-    return True
+    except SchemaError as exc:  # how check_schema reports a schema that breaks the metaschema
+        message = " ".join(str(exc.message).split())
+        return message if len(message) <= _PROBLEM_CHARS else message[: _PROBLEM_CHARS - 3] + "..."
+    return None
 
 
 def _parsed(result: ToolResult) -> tuple[Any, bool]:

@@ -7,7 +7,8 @@ scores the deterministic metrics, asks the judge for the rest, and returns an
 
 Scores are percentages of cases passing. A case the judge could not judge is left out of
 that metric and of All. All is the share of cases passing every measured metric of their
-scenario; Avg the mean of the scenarios' All.
+scenario; Avg the mean of the scenarios' All. Tools whose response schema is not valid JSON
+Schema (Format then asks only for JSON) are counted and named in the report.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from ..results import ToolCall, ToolResult
 from ..simulator import Simulator
 from .cases import EvalPlan, flow_arguments
 from .judge import Judge, JudgeItem
-from .metrics import Flow, completeness_problems, consistency_problems, detection_problems, format_problems
+from .metrics import Flow, completeness_problems, consistency_problems, detection_problems, format_problems, response_schema_problem
 
 __all__ = ["JUDGED", "METRICS", "CaseResult", "EngineReport", "EvaluationError", "Progress", "evaluate", "format_report", "format_summary"]
 
@@ -79,6 +80,7 @@ class EngineReport:
     checks: bool
     cases: list[CaseResult]
     unjudged: int = 0
+    invalid_schemas: dict[str, str] = field(default_factory=dict)  # tool -> why its response schema is not valid JSON Schema
 
     def scenario(self, name: str) -> dict[str, float | int | None]:
         """``{"Format": 98.7, "Logic": None, ..., "All": 95.0, "n": 300}`` for one scenario."""
@@ -110,6 +112,7 @@ class EngineReport:
         out["tools"] = self.tools
         out["checks"] = self.checks
         out["unjudged"] = self.unjudged
+        out["invalid_response_schemas"] = {"count": len(self.invalid_schemas), "tools": dict(self.invalid_schemas)}
         return out
 
 
@@ -276,8 +279,9 @@ def evaluate(
     unjudged = run.verdicts()
     for outcome in run.cases:
         outcome.metrics["All"] = None if outcome.unjudged else all(v for v in outcome.metrics.values() if v is not None)
+    invalid = {name: problem for name, problem in sorted((n, response_schema_problem(s)) for n, s in plan.specs.items()) if problem is not None}
     return EngineReport(engine=label, judge=judge.description if judge else None, seed=plan.seed, tools=len(plan.tools),
-                        checks=check, cases=run.cases, unjudged=unjudged)  # fmt: skip
+                        checks=check, cases=run.cases, unjudged=unjudged, invalid_schemas=invalid)  # fmt: skip
 
 
 # ---- tables ------------------------------------------------------------------------------------
@@ -304,6 +308,10 @@ def format_report(report: EngineReport) -> str:
     lines.append(f"Avg {NOT_MEASURED if avg is None else f'{avg:.1f}'}")
     if report.unjudged:
         lines.append(f"({report.unjudged} judgement(s) without a verdict: those cases are left out of their metric and of All)")
+    if report.invalid_schemas:
+        names = ", ".join(list(report.invalid_schemas)[:5]) + (", ..." if len(report.invalid_schemas) > 5 else "")
+        lines.append(f"({len(report.invalid_schemas)} tool(s) whose response schema is not valid JSON Schema, so Format checks only "
+                     f"that their answers are JSON: {names})")  # fmt: skip
     return "\n".join(lines)
 
 

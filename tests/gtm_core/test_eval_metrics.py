@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 import json
+import logging
+
+from eval_tools import small_catalog
 
 from gtm_core import ToolResult, ToolSpec
-from gtm_core.evaluation import completeness_problems, consistency_problems, detection_problems, format_problems
-from gtm_core.evaluation.metrics import Flow
+from gtm_core.engines.schema import SchemaEngine
+from gtm_core.evaluation import (
+    build_plan,
+    completeness_problems,
+    consistency_problems,
+    detection_problems,
+    evaluate,
+    format_problems,
+    format_report,
+)
+from gtm_core.evaluation.metrics import Flow, response_schema_problem
 
 ORDER = ToolSpec(
     "get_order",
@@ -70,6 +82,35 @@ def test_a_broken_response_schema_is_treated_as_no_schema():
     """A response schema that is not valid JSON Schema cannot fail every engine: Format asks for JSON only."""
     broken = ToolSpec("odd", response={"type": "object", "properties": {"x": {"type": "strnig"}}})
     assert format_problems(broken, answer({"x": 1})) == []
+
+
+def test_a_broken_response_schema_is_logged_once_with_the_tool_and_the_reason(caplog):
+    """The tool is not dropped from the schema check silently: a warning names it and says what is wrong."""
+    broken = ToolSpec("odd_logged", response={"type": "object", "required": "x"})
+    with caplog.at_level(logging.WARNING, logger="gtm_core.evaluation.metrics"):
+        format_problems(broken, answer({"x": 1}))
+        format_problems(broken, answer({"x": 2}))
+    warnings = [r.getMessage() for r in caplog.records if "odd_logged" in r.getMessage()]
+    assert len(warnings) == 1
+    assert "not a valid JSON Schema" in warnings[0] and "'x' is not of type 'array'" in warnings[0]
+    assert response_schema_problem(broken) == "'x' is not of type 'array'"
+    assert response_schema_problem(ORDER) is None and response_schema_problem(NO_SCHEMA) is None
+
+
+def test_the_report_counts_and_names_the_tools_whose_response_schema_is_invalid():
+    """evaluate puts them in the JSON (count and reason per tool) and the table says Format only asked for JSON."""
+    broken = ToolSpec("get_odd_record", "Read an odd record.", parameters={"type": "object", "properties": {"record_id": {"type": "string"}}},
+                      required=["record_id"], response={"type": "objectt", "properties": {"record_id": {"type": "string"}}})  # fmt: skip
+    plan = build_plan([*small_catalog(), broken], 13, seed=0)
+    assert "get_odd_record" in plan.specs
+    report = evaluate(SchemaEngine(), plan)
+    invalid = report.to_dict()["invalid_response_schemas"]
+    assert invalid["count"] == 1 and list(invalid["tools"]) == ["get_odd_record"]
+    assert "'objectt' is not valid" in invalid["tools"]["get_odd_record"]
+    assert "1 tool(s) whose response schema is not valid JSON Schema" in format_report(report)
+    clean = evaluate(SchemaEngine(), build_plan(small_catalog(), 4, seed=0))
+    assert clean.to_dict()["invalid_response_schemas"] == {"count": 0, "tools": {}}
+    assert "not valid JSON Schema" not in format_report(clean)
 
 
 def test_comp_fails_missing_or_empty_required_fields():
