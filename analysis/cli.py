@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import importlib.util
 import json
 from pathlib import Path
@@ -10,34 +9,17 @@ from typing import Any
 
 import click
 
+from gtm_core.cli.lazy import LazyGroup
+
 __all__ = ["scope"]
 
-# subcommands defined in other modules: name -> (module, attribute), imported on first use
-_LAZY: dict[str, tuple[str, str]] = {"check": ("analysis.cli_check", "check")}
+# subcommands defined in other analysis modules: name -> (module, one-line help), imported on use
+LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "check": ("analysis.cli_check", "Can these tools be simulated safely? A score, a verdict and the reasons."),
+}
 
 
-class _ScopeGroup(click.Group):
-    """Adds the subcommands of other analysis modules when they exist, importing them on use."""
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        names = set(super().list_commands(ctx))
-        names |= {name for name, (module, _) in _LAZY.items() if importlib.util.find_spec(module) is not None}
-        return sorted(names)
-
-    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        if name in _LAZY:
-            module_name, attribute = _LAZY[name]
-            try:
-                module = importlib.import_module(module_name)
-            except ModuleNotFoundError as exc:
-                if exc.name == module_name:
-                    return None
-                raise
-            return getattr(module, attribute)
-        return super().get_command(ctx, name)
-
-
-@click.group(cls=_ScopeGroup)
+@click.group(cls=LazyGroup, lazy_commands=LAZY_COMMANDS)
 def scope() -> None:
     """Scope analysis: market overlap and whether a tool can be simulated."""
 

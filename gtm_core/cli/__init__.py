@@ -6,7 +6,6 @@ scope analysis) import their packages only when they run.
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 import click
 
 from ..errors import GTMError
+from .lazy import LazyGroup
 
 __all__ = ["cli", "main"]
 
@@ -30,25 +30,8 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-class LazyGroup(click.Group):
-    """A group whose subcommands are imported only when they are invoked (or asked for help)."""
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(set(super().list_commands(ctx)) | set(LAZY_COMMANDS))
-
-    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        if name in LAZY_COMMANDS:
-            module = importlib.import_module(LAZY_COMMANDS[name][0])
-            return getattr(module, name)
-        return super().get_command(ctx, name)
-
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        # Help lists the lazy commands from their one-line summaries, without importing them.
-        rows = [(name, LAZY_COMMANDS[name][1]) for name in sorted(LAZY_COMMANDS)]
-        rows += [(name, cmd.get_short_help_str()) for name, cmd in sorted(self.commands.items())]
-        if rows:
-            with formatter.section("Commands"):
-                formatter.write_dl(sorted(rows))
+class GTMGroup(LazyGroup):
+    """The ``gtm`` group: lazy subcommands (``LAZY_COMMANDS``), and library errors shown as one line."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -62,7 +45,7 @@ class LazyGroup(click.Group):
             raise click.ClickException(f"{where}{exc.strerror or exc}") from exc
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=GTMGroup, lazy_commands=LAZY_COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="gtm-toolkit", prog_name="gtm")
 def cli() -> None:
     """GTM toolkit: a Generalist Tool Model simulates any tool from its specification."""
