@@ -14,6 +14,8 @@ their public names are re-exported here):
   :class:`Applicability`, the verdicts, :data:`LOW`, :data:`MID`, :data:`MARKET_MARGIN`,
   :data:`DISCOUNTS`.
 - :mod:`analysis.queries`: any tool to score as a record: :func:`as_record`.
+- :mod:`analysis.neighbours`: the exact nearest-neighbour search (the one ``analysis.overlap``
+  uses too) behind the calibration and the scoring.
 
 The coverage
 ------------
@@ -61,6 +63,7 @@ import numpy as np
 
 from .flags import PLATFORMS, PRIVATE_WORDS, REALTIME_WORDS, SIDE_EFFECT_WORDS, find_flags, learn_platform_terms
 from .market import ToolRecord
+from .neighbours import nearest
 from .queries import ScopeIndexError, as_record, query_label
 from .verdicts import (
     DISCOUNTS,
@@ -133,17 +136,6 @@ def _sample(records: list[ToolRecord], n: int | None, seed: int) -> list[ToolRec
     return [records[i] for i in keep]
 
 
-def _topk(sims: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Indices and values of the k largest entries of each row, largest first."""
-    k = min(k, sims.shape[1])
-    if k == 0:
-        return np.zeros((sims.shape[0], 0), dtype=np.int64), np.zeros((sims.shape[0], 0), dtype=np.float32)
-    part = np.argpartition(-sims, k - 1, axis=1)[:, :k] if k < sims.shape[1] else np.tile(np.arange(sims.shape[1]), (sims.shape[0], 1))
-    vals = np.take_along_axis(sims, part, axis=1)
-    order = np.argsort(-vals, axis=1, kind="stable")
-    return np.take_along_axis(part, order, axis=1), np.take_along_axis(vals, order, axis=1)
-
-
 def _texts(records: Sequence[ToolRecord]) -> list[str]:
     from .embed import tool_text
 
@@ -161,18 +153,9 @@ def leave_one_out(vectors: np.ndarray, texts: Sequence[str] | None = None, *, k:
         for i, t in enumerate(texts):
             groups[t].append(i)
     copies = {i: g for g in groups.values() if len(g) > 1 for i in g}
-    out = np.empty(n, dtype=np.float32)
-    for start in range(0, n, chunk):
-        stop = min(start + chunk, n)
-        sims = vectors[start:stop] @ vectors.T
-        rows = np.arange(start, stop)
-        sims[rows - start, rows] = -np.inf
-        for i in range(start, stop):
-            if i in copies:
-                sims[i - start, copies[i]] = -np.inf
-        _, vals = _topk(sims, k)
-        vals = np.where(np.isfinite(vals), vals, np.nan)
-        out[start:stop] = np.nan_to_num(np.nanmean(vals, axis=1), nan=-1.0) if vals.size else -1.0
+    vals, _ = nearest(vectors, vectors, k=k, exclude_self=True, exclude=copies, rows=chunk)
+    vals = np.where(np.isfinite(vals), vals, np.nan)
+    out = np.nan_to_num(np.nanmean(vals, axis=1), nan=-1.0).astype(np.float32) if vals.size else np.full(n, -1.0, np.float32)
     return np.sort(out)
 
 
@@ -436,14 +419,14 @@ class ScopeIndex:
         k = self.neighbours_k if k is None else k
         results: list[Applicability] = []
         kt = max(k, self.coverage_k)
+        t_vals, t_idxs = nearest(vectors, self.training_vectors, k=kt, rows=batch_size)
+        if self.market_vectors.size:
+            m_vals, m_idxs = nearest(vectors, self.market_vectors, k=max(k, 1), rows=batch_size)
+        else:
+            m_vals, m_idxs = np.zeros((len(records), 0), np.float32), np.zeros((len(records), 0), np.int64)
         for start in range(0, len(records), batch_size):
-            block = vectors[start : start + batch_size]
-            t_idx, t_val = _topk(block @ self.training_vectors.T, kt)
-            if self.market_vectors.size:
-                m_idx, m_val = _topk(block @ self.market_vectors.T, max(k, 1))
-            else:
-                m_idx = np.zeros((len(block), 0), np.int64)
-                m_val = np.zeros((len(block), 0), np.float32)
+            t_idx, t_val = t_idxs[start : start + batch_size], t_vals[start : start + batch_size]
+            m_idx, m_val = m_idxs[start : start + batch_size], m_vals[start : start + batch_size]
             stat = t_val[:, : self.coverage_k].mean(axis=1)
             coverages = self.percentile(stat)
             for row, record in enumerate(records[start : start + batch_size]):
@@ -462,8 +445,8 @@ class ScopeIndex:
                     )
                 verdict, score, reasons = decide(coverage, flags, market_only=region)
                 if t_val.shape[1]:
-                    nearest = self.training[int(t_idx[row, 0])]
-                    reasons[0] += f" (nearest: {query_label(nearest)!r}, similarity {t_val[row, 0]:.2f})"
+                    closest = self.training[int(t_idx[row, 0])]
+                    reasons[0] += f" (nearest: {query_label(closest)!r}, similarity {t_val[row, 0]:.2f})"
                 results.append(
                     Applicability(
                         tool=query_label(record),

@@ -18,7 +18,8 @@ Both come with bootstrap intervals: coverage resamples the tools of A and the ca
 set's neighbour similarities (percentile interval); the grid resamples the points of each set,
 and since a resample occupies fewer cells than the data, its replicates are shifted by their
 mean bias before the percentiles are taken.
-Nearest neighbours are exact (normalised dot products in row chunks).
+Nearest neighbours are exact (``analysis.neighbours``: normalised dot products in row chunks);
+``nearest_neighbours``, ``mutual_nearest`` and ``self_nearest_similarity`` are re-exported here.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
+
+from .neighbours import mutual_nearest, nearest_neighbours, self_nearest_similarity, unit_rows
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -50,84 +53,9 @@ DEFAULT_QUANTILE = 0.1
 DEFAULT_BINS = 50
 DEFAULT_N_BOOT = 1000
 DEFAULT_CONFIDENCE = 0.95
-_CHUNK_BYTES = 64 * 2**20  # similarity block per chunk
 
 
-# ---- nearest neighbours --------------------------------------------------------------------
-def _unit(vectors: np.ndarray) -> np.ndarray:
-    vectors = np.asarray(vectors, dtype=np.float32)
-    if vectors.ndim != 2:
-        raise ValueError(f"expected a 2-D array of vectors (n, d); got shape {vectors.shape}")
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    return vectors / norms
-
-
-def nearest_neighbours(
-    queries: np.ndarray, base: np.ndarray, *, k: int = 1, exclude_self: bool = False
-) -> tuple[np.ndarray, np.ndarray]:
-    """The ``k`` most cosine-similar rows of ``base`` for each row of ``queries``, best first:
-    ``(similarities, indices)``, each of shape (n_queries, k).
-
-    ``exclude_self=True`` is for ``queries is base``: a row is not its own neighbour.
-    Exact: normalised dot products, computed in chunks of rows that bound memory.
-    """
-    q, b = _unit(queries), _unit(base)
-    if q.shape[1] != b.shape[1]:
-        raise ValueError(f"queries have {q.shape[1]} dimensions but base has {b.shape[1]}")
-    available = b.shape[0] - (1 if exclude_self else 0)
-    if available < 1:
-        raise ValueError("nearest_neighbours needs at least one base vector (two with exclude_self)")
-    k = min(k, available)
-    n = q.shape[0]
-    sims = np.empty((n, k), dtype=np.float32)
-    idx = np.empty((n, k), dtype=np.int64)
-    chunk = max(1, _CHUNK_BYTES // (4 * max(1, b.shape[0])))
-    for start in range(0, n, chunk):
-        block = q[start : start + chunk] @ b.T
-        if exclude_self:
-            rows = np.arange(block.shape[0])
-            block[rows, start + rows] = -np.inf
-        if k == 1:
-            top = np.argmax(block, axis=1)[:, None]
-        else:
-            part = np.argpartition(-block, k - 1, axis=1)[:, :k]
-            order = np.argsort(-np.take_along_axis(block, part, axis=1), axis=1, kind="stable")
-            top = np.take_along_axis(part, order, axis=1)
-        idx[start : start + chunk] = top
-        sims[start : start + chunk] = np.take_along_axis(block, top, axis=1)
-    return np.clip(sims, -1.0, 1.0), idx
-
-
-def mutual_nearest(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Each row's nearest neighbour in the other set, both ways, from one pass over the
-    similarity matrix: ``(sim_a, idx_a, sim_b, idx_b)`` (1-D arrays)."""
-    a, b = _unit(a), _unit(b)
-    if a.shape[1] != b.shape[1]:
-        raise ValueError(f"the sets have {a.shape[1]} and {b.shape[1]} dimensions")
-    sim_a = np.empty(len(a), dtype=np.float32)
-    idx_a = np.empty(len(a), dtype=np.int64)
-    sim_b = np.full(len(b), -np.inf, dtype=np.float32)
-    idx_b = np.zeros(len(b), dtype=np.int64)
-    chunk = max(1, _CHUNK_BYTES // (4 * max(1, len(b))))
-    for start in range(0, len(a), chunk):
-        block = a[start : start + chunk] @ b.T
-        best = np.argmax(block, axis=1)
-        idx_a[start : start + chunk] = best
-        sim_a[start : start + chunk] = block[np.arange(len(best)), best]
-        col = np.argmax(block, axis=0)
-        col_sim = block[col, np.arange(block.shape[1])]
-        better = col_sim > sim_b
-        sim_b[better] = col_sim[better]
-        idx_b[better] = start + col[better]
-    return np.clip(sim_a, -1, 1), idx_a, np.clip(sim_b, -1, 1), idx_b
-
-
-def self_nearest_similarity(vectors: np.ndarray) -> np.ndarray:
-    """For each row, the cosine similarity to its nearest *other* row (leave-one-out)."""
-    return nearest_neighbours(vectors, vectors, k=1, exclude_self=True)[0][:, 0]
-
-
+# ---- calibration ---------------------------------------------------------------------------
 def calibrate_threshold(reference_nn: np.ndarray, quantile: float = DEFAULT_QUANTILE) -> float:
     """The similarity threshold: the ``quantile`` of a set's own nearest-neighbour similarities."""
     if not 0.0 <= quantile <= 1.0:
@@ -273,7 +201,7 @@ def coverage(
             f"The 'calibration' parameter of coverage must be one of {', '.join(CALIBRATIONS)}. Got {calibration!r} instead."
         )
     _check_boot(n_boot, confidence)
-    a, b = _unit(a), _unit(b)
+    a, b = unit_rows(a), unit_rows(b)
     if len(a) == 0 or len(b) == 0:
         raise ValueError("coverage needs at least one vector in each set")
     sim_a, idx_a, sim_b, idx_b = mutual_nearest(a, b)
@@ -487,7 +415,7 @@ def threshold_sweep(
     ``n_boot``, their intervals."""
     import pandas as pd
 
-    a, b = _unit(a), _unit(b)
+    a, b = unit_rows(a), unit_rows(b)
     ref = self_nearest_similarity(b)
     sim_a, _, sim_b, _ = mutual_nearest(a, b)
     an, bn = names

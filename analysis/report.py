@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .market import ToolRecord, records_frame
+from .neighbours import self_nearest_similarity
 from .overlap import (
     DEFAULT_BINS,
     DEFAULT_N_BOOT,
@@ -23,7 +24,6 @@ from .overlap import (
     GridOverlapResult,
     coverage,
     grid_overlap,
-    self_nearest_similarity,
     threshold_sweep,
 )
 from .regions import DEFAULT_N_CLUSTERS, exclusive_regions

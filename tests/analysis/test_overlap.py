@@ -5,14 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analysis.overlap import (
-    coverage,
-    grid_overlap,
-    mutual_nearest,
-    nearest_neighbours,
-    self_nearest_similarity,
-    threshold_sweep,
-)
+from analysis.overlap import coverage, grid_overlap, threshold_sweep
 
 
 def _cloud(centre: np.ndarray, n: int, rng: np.random.Generator, spread: float = 0.1) -> np.ndarray:
@@ -22,32 +15,6 @@ def _cloud(centre: np.ndarray, n: int, rng: np.random.Generator, spread: float =
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(0)
-
-
-def test_nearest_neighbours_match_a_brute_force_search(rng):
-    """The chunked search finds the same neighbours and similarities as a full sort."""
-    a, b = rng.normal(size=(300, 8)), rng.normal(size=(200, 8))
-    sims, idx = nearest_neighbours(a, b, k=3)
-    an = a / np.linalg.norm(a, axis=1, keepdims=True)
-    bn = b / np.linalg.norm(b, axis=1, keepdims=True)
-    full = an @ bn.T
-    assert np.array_equal(idx, np.argsort(-full, axis=1)[:, :3])
-    assert np.allclose(sims, np.sort(full, axis=1)[:, ::-1][:, :3], atol=1e-5)
-
-
-def test_mutual_nearest_agrees_with_two_one_way_searches(rng):
-    """One pass gives both directions' nearest neighbours."""
-    a, b = rng.normal(size=(250, 6)), rng.normal(size=(120, 6))
-    sim_a, idx_a, sim_b, idx_b = mutual_nearest(a, b)
-    assert np.array_equal(idx_a, nearest_neighbours(a, b)[1][:, 0])
-    assert np.array_equal(idx_b, nearest_neighbours(b, a)[1][:, 0])
-    assert np.allclose(sim_b, nearest_neighbours(b, a)[0][:, 0], atol=1e-6)
-
-
-def test_a_point_is_not_its_own_nearest_neighbour(rng):
-    """Leave-one-out similarities stay below 1 for distinct points."""
-    vectors = rng.normal(size=(50, 5))
-    assert (self_nearest_similarity(vectors) < 0.999).all()
 
 
 def test_identical_sets_cover_each_other_fully(rng):
