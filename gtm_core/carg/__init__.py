@@ -10,8 +10,9 @@ Stages, one module each, each reading and writing JSONL in one output folder:
 
 Every teacher step is a call of a virtual tool through the ordinary Engine interface
 (``teacher``), so the schema engine (offline, no model), a local model and any
-OpenAI-compatible server all work; a judge (a language model) decides input/output
-coherence where one is given, deterministic checks (``validation``) otherwise.
+OpenAI-compatible server all work; a judge (a language model: ``judging``, the same judge
+``gtm eval`` uses) decides input/output coherence where one is given, deterministic checks
+(``validation``) otherwise.
 
 The output folder::
 
@@ -35,7 +36,8 @@ from __future__ import annotations
 
 from .pipeline import STAGES, clear_outputs, format_summary, summarize, synthesize
 from .store import OutputFolderError
-from .teacher import Judge, Teacher, TeacherError
+from ..evaluation.judge import Judge
+from .teacher import Teacher, TeacherError
 from .workspace import SynthSettings, Workspace
 
 __all__ = [

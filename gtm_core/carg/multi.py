@@ -31,7 +31,7 @@ from ..world import entity_operation
 from .association import DEFAULT_COHERENCE, Group, make_embedder, plan_groups, resolve_embedder, tool_vectors
 from .calls import CallJob, write_arguments
 from .store import StageFile, item_seed
-from .teacher import JudgeCase
+from .judging import coherence_item, judge_coherence
 from .validation import Check, check_coherence, check_consistency, check_contradictions, check_format
 from .workspace import Workspace, progress_bar
 
@@ -133,9 +133,9 @@ async def _play(ws: Workspace, sim: Any, batch: list[tuple[int, Group]]) -> list
             "judge": None,
         }  # fmt: skip
         if ws.judge is not None and not problems:
-            judge_cases.append((e, JudgeCase(spec, final["arguments"], final["response"], e["histories"][-1], seed=item_seed(seed, "judge", e["id"]))))
+            judge_cases.append((e, coherence_item(spec, final["arguments"], final["response"], e["histories"][-1])))
     if judge_cases:
-        verdicts = await ws.judge.judge([case for _, case in judge_cases])  # type: ignore[union-attr]
+        verdicts = await judge_coherence(ws.judge, [case for _, case in judge_cases])  # type: ignore[arg-type]
         for (e, _), verdict in zip(judge_cases, verdicts):
             e["checks"]["judge"] = (Check(verdict.passed, [] if verdict.passed else [verdict.reason or "the judge failed it"], "judge")
                                     if verdict is not None else Check(True, [], "none (the judge gave no usable verdict)"))  # fmt: skip

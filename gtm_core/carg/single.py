@@ -21,12 +21,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ..evaluation.judge import JudgeItem
 from ..prompt import training_record
 from ..results import ToolCall
 from ..spec import ToolSpec
 from .calls import CallJob, write_arguments
 from .store import StageFile, item_seed
-from .teacher import JudgeCase
+from .judging import coherence_item, judge_coherence
 from .validation import Check, check_coherence, check_contradictions, check_format
 from .workspace import Workspace, progress_bar
 
@@ -92,7 +93,7 @@ async def _make(ws: Workspace, sim: Any, batch: list[tuple[ToolSpec, int, str]],
     for item_id in ids:
         sim.close_episode(item_id)
     items = []
-    judge_cases: list[tuple[int, JudgeCase]] = []
+    judge_cases: list[tuple[int, JudgeItem]] = []
     for index, ((spec, k, _), w, result, item_id) in enumerate(zip(batch, written, results, ids)):
         arguments = w.arguments if w.arguments is not None else {}
         response = result.structured if result.structured is not None else result.content
@@ -104,7 +105,7 @@ async def _make(ws: Workspace, sim: Any, batch: list[tuple[ToolSpec, int, str]],
         levels["contradiction"] = check_contradictions(spec, arguments)
         levels["coherence"] = check_coherence(spec, arguments, response, is_error=result.is_error)
         if ws.judge is not None and levels["format"].passed and levels["contradiction"].passed and not result.is_error:
-            judge_cases.append((index, JudgeCase(spec, arguments, response, seed=item_seed(seed, "judge", item_id))))
+            judge_cases.append((index, coherence_item(spec, arguments, response)))
         items.append({
             "id": item_id, "tool": spec.name, "k": k, "attempt": attempt,
             "arguments": arguments, "response": response, "is_error": result.is_error, "error_kind": result.error_kind,
@@ -113,7 +114,7 @@ async def _make(ws: Workspace, sim: Any, batch: list[tuple[ToolSpec, int, str]],
             "levels": levels,
         })  # fmt: skip
     if judge_cases:
-        verdicts = await ws.judge.judge([case for _, case in judge_cases])  # type: ignore[union-attr]
+        verdicts = await judge_coherence(ws.judge, [case for _, case in judge_cases])  # type: ignore[arg-type]
         for (index, _), verdict in zip(judge_cases, verdicts):
             levels = items[index]["levels"]
             if verdict is None:

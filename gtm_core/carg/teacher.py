@@ -1,4 +1,4 @@
-"""The teacher and the judge: every step of CARG is a call of a *virtual tool* through an Engine.
+"""The teacher: every step of CARG is a call of a *virtual tool* through an Engine.
 
 Each thing CARG asks a teacher for is phrased as a tool call, so any engine plays the teacher
 the same way it plays any tool: the schema engine (offline, instant, no model: its content is
@@ -11,16 +11,14 @@ generic but valid), a local model, or an OpenAI-compatible server. The virtual t
            FIELD = {"name", "type", "description", "required", "enum"?, "format"?}
     write_call(tool, purpose, history, attempt, avoid)
         -> {"arguments": <the tool's own input schema>}
-    judge_io(tool, arguments, response, history)          (the judge; a language model only)
-        -> {"pass": bool, "reason": str}
 
 A tool draft is ToolSpec-shaped but flat (parameters and response fields as lists), which a
 constrained decoder follows easily; ``draft_to_spec`` turns it into a ToolSpec.
 
 ``Teacher`` builds the GenerationRequests, sends each batch in one ``engine.generate`` call,
 parses the answers (``gtm_core.answers.parse_answer``) and checks them against the virtual
-tool's response schema. ``Judge`` does the same for ``judge_io``; its answers are used only
-when the language model itself answered (a schema-engine fallback is no verdict).
+tool's response schema. The judge of the coherence level is the evaluation judge
+(``judging``), which reads a language model's own verdict rather than a schema-conformed answer.
 """
 
 from __future__ import annotations
@@ -40,16 +38,12 @@ from .store import item_seed
 
 __all__ = [
     "FIELD_TYPES",
-    "Judge",
-    "JudgeCase",
     "Teacher",
     "TeacherAnswer",
     "TeacherError",
-    "Verdict",
     "design_tools_tool",
     "draft_to_spec",
     "expand_subfields_tool",
-    "judge_tool",
     "write_call_tool",
 ]
 
@@ -59,7 +53,7 @@ MAX_PARAMETERS = 6
 MAX_RESPONSE_FIELDS = 8
 _TOOL_NAME = r"^[a-z][a-z0-9]*(_[a-z0-9]+){1,4}$"
 _FIELD_NAME = r"^[a-z][a-z0-9]*(_[a-z0-9]+){0,3}$"
-_HISTORY_CHARS = 600  # of each earlier response shown to the teacher or the judge
+_HISTORY_CHARS = 600  # of each earlier response shown to the teacher
 _PROBLEM_CHARS = 200  # of a teacher's unusable answer kept as the reason
 
 
@@ -177,28 +171,6 @@ def write_call_tool(spec: ToolSpec) -> ToolSpec:
     )
 
 
-def judge_tool() -> ToolSpec:
-    """The virtual tool a judge model plays: is this response coherent with the call (and the history)?"""
-    return ToolSpec(
-        name="judge_io",
-        description=(
-            "Judge one simulated tool call. Pass it only when the response is what the real tool "
-            "would plausibly return for these arguments: on topic, agreeing with every argument "
-            "it reflects (names, ids, dates, amounts, filters), internally consistent, and, where "
-            "a history of earlier calls is given, consistent with it (ids created earlier are "
-            "used, records keep their values). Give the main reason in one sentence."
-        ),
-        parameters={"type": "object", "properties": {
-            "tool": {"type": "object"},
-            "arguments": {"type": "object"},
-            "response": {},
-            "history": {"type": "array", "items": {"type": "object"}},
-        }},  # fmt: skip
-        required=["tool", "arguments", "response"],
-        response=_object({"pass": {"type": "boolean"}, "reason": {"type": "string", "maxLength": 400}}, ["pass", "reason"]),
-    )
-
-
 # ---- answers ------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class TeacherAnswer:
@@ -219,7 +191,7 @@ class TeacherAnswer:
 
 
 def tool_summary(spec: ToolSpec) -> dict[str, Any]:
-    """The compact view of a tool that the teacher and the judge read."""
+    """The compact view of a tool that the teacher reads."""
     out: dict[str, Any] = {"name": spec.name, "description": spec.description, "parameters": spec.input_schema}
     if spec.response is not None:
         out["response"] = spec.response
@@ -227,7 +199,7 @@ def tool_summary(spec: ToolSpec) -> dict[str, Any]:
 
 
 def history_view(history: Sequence[HistoryItem]) -> list[dict[str, Any]]:
-    """Earlier calls as the teacher and the judge read them (long responses cut)."""
+    """Earlier calls as the teacher reads them (long responses cut)."""
     out = []
     for item in history:
         text = json.dumps(item.response, ensure_ascii=False, default=str)
@@ -378,57 +350,3 @@ class Teacher:
         """For each ``(tool, {purpose, history, attempt, avoid}, seed)``: ``{"arguments": {...}}``."""
         calls = [(write_call_tool(spec), {"tool": tool_summary(spec), **extra}, seed) for spec, extra, seed in jobs]
         return await ask(self.engine, calls)
-
-
-@dataclass(frozen=True)
-class JudgeCase:
-    """One call for the judge: the tool, its arguments, the response and the calls before it."""
-
-    spec: ToolSpec
-    arguments: Mapping[str, Any]
-    response: Any
-    history: Sequence[HistoryItem] = ()
-    seed: int = 0
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """The judge's verdict on one case (None from ``Judge.judge`` when it gave none)."""
-
-    passed: bool
-    reason: str
-
-
-class Judge:
-    """A language-model engine that judges input/output coherence through ``judge_io``."""
-
-    def __init__(self, engine: Engine) -> None:
-        from ..engines.chat import ChatEngine
-
-        if not isinstance(engine, ChatEngine):
-            raise GTMError(
-                f"the judge must be a language-model engine (transformers, openai, lmdeploy); got {engine.name!r}, "
-                "which cannot judge. Leave --judge out to use the deterministic coherence checks"
-            )
-        self.engine = engine
-
-    @property
-    def description(self) -> str:
-        return self.engine.description
-
-    async def judge(self, cases: Sequence[JudgeCase]) -> list[Verdict | None]:
-        """A verdict per case, or None where the model gave no usable one."""
-        spec = judge_tool()
-        calls = []
-        for case in cases:
-            arguments: dict[str, Any] = {"tool": tool_summary(case.spec), "arguments": dict(case.arguments), "response": case.response}
-            if case.history:
-                arguments["history"] = history_view(case.history)
-            calls.append((spec, arguments, case.seed))
-        answers = await ask(self.engine, calls)
-        out: list[Verdict | None] = []
-        for answer in answers:
-            value = answer.value
-            usable = answer.ok and answer.fallback is None and isinstance(value, dict) and isinstance(value.get("pass"), bool)
-            out.append(Verdict(value["pass"], str(value.get("reason") or "")) if usable else None)
-        return out

@@ -9,8 +9,9 @@ Single-turn examples pass three levels (paper section 4.2):
    ``check_in``/``check_out`` ...), the same value both included and excluded, or two opposite
    flags both set. Pairs are found from the parameters' names alone, for any tool;
 3. ``coherence`` — the response fits the call: a judge model decides where one is given
-   (``teacher.Judge``); otherwise these deterministic checks do: no error object for a valid
-   call, a response that says something, and fields that echo an argument hold its value.
+   (``judging``: the evaluation judge with CARG's coherence criterion); otherwise these
+   deterministic checks do: no error object for a valid call, a response that says
+   something, and fields that echo an argument hold its value.
 
 Multi-turn episodes add ``consistency`` of the final call with the history (ids that earlier
 calls returned are the ids used; the episode's record of an entity and the response agree),

@@ -21,7 +21,8 @@ from ..engines.base import Answer, Engine, GenerationRequest
 from ..errors import GTMError
 from ..simulator import Simulator
 from .store import check_config
-from .teacher import Judge, Teacher, TeacherError
+from .judging import coherence_judge
+from .teacher import Teacher, TeacherError
 
 __all__ = ["FILES", "SynthSettings", "Workspace", "progress_bar"]
 
@@ -155,7 +156,7 @@ class Workspace:
         self.settings = settings
         self.engine = _Watched(teacher)
         self.teacher = Teacher(teacher, seed=settings.seed)
-        self.judge = Judge(judge) if judge is not None else None
+        self.judge = coherence_judge(judge, batch_size=settings.batch_size) if judge is not None else None
         self.progress = sys.stderr.isatty() if progress is None else progress
         self.embedder = embedder  # built on first use by the multi-turn stage when None
         self.embedder_name: str | None = None

@@ -3,7 +3,8 @@
 - ``cases``: the plan — held-out tools drawn reproducibly, their valid calls, multi-turn
   episodes in which values flow between related tools, and bad calls;
 - ``metrics``: the deterministic checks (Format, Comp, Det, Cons(det));
-- ``judge``: Logic, Sem, Cons and Help from a language-model judge (a virtual tool);
+- ``judge``: Logic, Sem, Cons and Help from a language-model judge (a virtual tool; the
+  same judge decides the coherence of CARG's examples);
 - ``runner``: plays a plan on an engine and scores it; tables and JSON.
 """
 
@@ -20,6 +21,7 @@ _EXPORTS = {
     "CRITERIA": "judge",
     "JUDGE_SPEC": "judge",
     "Judge": "judge",
+    "JudgeEngineError": "judge",
     "JudgeError": "judge",
     "JudgeItem": "judge",
     "Verdict": "judge",
@@ -42,6 +44,6 @@ __getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)
 
 if TYPE_CHECKING:
     from .cases import EvalPlan, build_plan, select_tools
-    from .judge import CRITERIA, JUDGE_SPEC, Judge, JudgeError, JudgeItem, Verdict
+    from .judge import CRITERIA, JUDGE_SPEC, Judge, JudgeEngineError, JudgeError, JudgeItem, Verdict
     from .metrics import completeness_problems, consistency_problems, detection_problems, format_problems
     from .runner import METRICS, CaseResult, EngineReport, EvaluationError, Progress, evaluate, format_report, format_summary

@@ -1,4 +1,8 @@
-"""The judge of Logic, Sem, Cons and Help: a language model playing a virtual tool, ``judge_response``.
+"""The toolkit's one judge: a language model playing a virtual tool, ``judge_response``.
+
+``gtm eval`` asks it for Logic, Sem, Cons and Help (``CRITERIA``); ``gtm synth`` for the
+coherence level of its examples (``gtm_core.carg.judging``, with a criterion of its own). A
+judge is built with the named criteria it judges by, and each ``JudgeItem`` names one.
 
 A judgement is a call of the tool ``JUDGE_SPEC`` — arguments: the criterion, the judged
 tool's spec, the call, the response and the earlier calls of the episode; response:
@@ -12,7 +16,9 @@ schema engine, which would fill a missing verdict with a made-up one. A text wit
 verdict is asked for once more (sampled, another seed); if it still has none the case is
 *unjudged* — left out of that metric, never guessed.
 
-The schema engine cannot judge (it has no model), and is refused with that reason.
+The schema engine cannot judge (it has no model), and is refused with that reason. An engine
+that fails (``EngineError``: a dead server, a timeout) stops the judging with
+``JudgeEngineError``, which says which judge failed and why.
 """
 
 from __future__ import annotations
@@ -24,14 +30,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..answers import AnswerError, parse_answer
-from ..engines.base import Engine, GenerationRequest
+from ..engines.base import Engine, EngineError, GenerationRequest
 from ..engines.chat import RETRY_TEMPERATURE, ChatEngine
 from ..errors import GTMError
 from ..prompt import render_call, render_spec
 from ..spec import ToolSpec
 from ..sync import run_sync
 
-__all__ = ["CRITERIA", "JUDGE_SPEC", "Judge", "JudgeError", "JudgeItem", "Verdict"]
+__all__ = ["CRITERIA", "JUDGE_SPEC", "Judge", "JudgeEngineError", "JudgeError", "JudgeItem", "Verdict", "read_verdict"]
 
 
 CRITERIA: dict[str, str] = {
@@ -55,7 +61,7 @@ CRITERIA: dict[str, str] = {
         "(which parameter, what was expected or allowed) so that the caller can fix it."
     ),
 }
-"""What each judged metric asks, as the judge reads it."""
+"""What each judged metric of ``gtm eval`` asks, as the judge reads it (a Judge's default criteria)."""
 
 JUDGE_SPEC = ToolSpec(
     name="judge_response",
@@ -94,14 +100,18 @@ HISTORY_CHARS = 600
 
 
 class JudgeError(GTMError, ValueError):
-    """An engine that cannot judge (it has no language model)."""
+    """An engine that cannot judge (it has no language model), or an item no criterion of the judge names."""
+
+
+class JudgeEngineError(GTMError):
+    """The judge's engine failed (a dead server, a timeout): the judging stopped."""
 
 
 @dataclass(frozen=True)
 class JudgeItem:
-    """One judgement to make: a metric of one response, with the episode's earlier calls."""
+    """One judgement to make: a criterion (metric) of one response, with the episode's earlier calls."""
 
-    metric: str  # a key of CRITERIA
+    metric: str  # a key of the judge's criteria (CRITERIA for gtm eval)
     spec: ToolSpec
     arguments: Mapping[str, Any]
     response: str
@@ -110,20 +120,36 @@ class JudgeItem:
 
 @dataclass(frozen=True)
 class Verdict:
+    """The judge's verdict on one item (None in its place where the judge gave none)."""
+
     passed: bool
     reason: str
 
 
-class Judge:
-    """Judges responses with a language-model engine (any ``ChatEngine``)."""
+_WITHOUT_A_JUDGE = ("or leave --judge out: gtm eval then does not measure the judged metrics, "
+                    "gtm synth uses its deterministic coherence checks")  # fmt: skip
 
-    def __init__(self, engine: Engine, *, batch_size: int = 16) -> None:
+
+class Judge:
+    """Judges responses with a language-model engine (any ``ChatEngine``) by named ``criteria``.
+
+    ``criteria`` maps a name to what it asks (default: ``CRITERIA``, the metrics of gtm eval);
+    ``batch_size`` judgements go to the engine at a time; ``unjudged`` counts the items that
+    got no verdict, asked twice.
+    """
+
+    def __init__(self, engine: Engine, *, criteria: Mapping[str, str] = CRITERIA, batch_size: int = 16) -> None:
         if not isinstance(engine, ChatEngine):
             if engine.name == "schema":
                 raise JudgeError("the schema engine cannot judge: it has no model, so its verdicts would be made up; "
-                                 "choose a language-model judge: --judge transformers, openai or lmdeploy")  # fmt: skip
-            raise JudgeError(f"the {engine.name} engine cannot judge: a judge must be a language-model engine (a ChatEngine)")
+                                 f"choose a language-model judge: --judge transformers, openai or lmdeploy; {_WITHOUT_A_JUDGE}")  # fmt: skip
+            raise JudgeError(f"the {engine.name} engine cannot judge: a judge must be a language-model engine (a ChatEngine); {_WITHOUT_A_JUDGE}")
+        if not criteria:
+            raise JudgeError("a judge needs at least one criterion to judge by")
+        if batch_size < 1:
+            raise ValueError(f"The 'batch_size' parameter of Judge must be an int >= 1. Got {batch_size!r} instead.")
         self.engine = engine
+        self.criteria = dict(criteria)
         self.batch_size = batch_size
         self.unjudged = 0
 
@@ -133,8 +159,11 @@ class Judge:
 
     def request(self, item: JudgeItem, *, retry: bool = False) -> Any:
         """The chat request that asks the judge for one verdict."""
+        criterion = self.criteria.get(item.metric)
+        if criterion is None:
+            raise JudgeError(f"this judge has no criterion {item.metric!r}; it judges by {', '.join(sorted(self.criteria))}")
         arguments: dict[str, Any] = {
-            "criterion": CRITERIA[item.metric],
+            "criterion": criterion,
             "tool": render_spec(item.spec, limit=SPEC_CHARS),
             "call": render_call(item.spec.name, item.arguments),
             "response": item.response[:RESPONSE_CHARS],
@@ -154,19 +183,29 @@ class Judge:
         out: list[Verdict | None] = [None] * len(items)
         for start in range(0, len(items), self.batch_size):
             chunk = list(range(start, min(start + self.batch_size, len(items))))
-            texts = await self.engine.complete([self.request(items[i]) for i in chunk])
+            texts = await self._complete([self.request(items[i]) for i in chunk])
             again = []
             for index, text in zip(chunk, texts):
                 out[index] = read_verdict(text)
                 if out[index] is None:
                     again.append(index)
             if again:
-                for index, text in zip(again, await self.engine.complete([self.request(items[i], retry=True) for i in again])):
+                for index, text in zip(again, await self._complete([self.request(items[i], retry=True) for i in again])):
                     out[index] = read_verdict(text)
                     self.unjudged += out[index] is None
             if advance is not None:
                 advance(len(chunk))
         return out
+
+    async def _complete(self, requests: Sequence[Any]) -> list[str]:
+        """The engine's texts for ``requests``, or JudgeEngineError when the engine fails."""
+        try:
+            texts = await self.engine.complete(requests)
+        except EngineError as exc:
+            raise JudgeEngineError(f"the judge ({self.engine.description}) failed: {exc}") from exc
+        if len(texts) != len(requests):
+            raise JudgeEngineError(f"the judge ({self.engine.description}) returned {len(texts)} answers for {len(requests)} requests")
+        return list(texts)
 
     def judge(self, items: Sequence[JudgeItem], *, advance: Callable[[int], None] | None = None) -> list[Verdict | None]:
         """``ajudge`` from synchronous code."""

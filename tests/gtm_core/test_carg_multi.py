@@ -14,6 +14,7 @@ from gtm_core.carg.association import associate, plan_groups, tool_vectors
 from gtm_core.carg.multi import episode_order
 from gtm_core.embeddings import TfidfEmbedder
 from gtm_core.engines.chat import ChatEngine
+from gtm_core.engines.schema import SchemaEngine
 
 
 def tool(name, description, parameters=(), required=None, response=None):
@@ -131,3 +132,33 @@ def test_a_tiny_pipeline_associates_tools_with_the_minilm_embedder(tmp_path):
     families = [{"weather": "weather" in t or "air" in t, "order": "order" in t, "text": "text" in t or "language" in t} for t in
                 [" ".join(e["tools"]) for e in episodes]]  # fmt: skip
     assert all(sum(f.values()) == 1 for f in families), [e["tools"] for e in episodes]
+
+
+class StrictJudge(ChatEngine):
+    """A judge model that fails every call it is shown and keeps what it was asked."""
+
+    name = "strict-judge"
+
+    def __init__(self, **options) -> None:
+        super().__init__(**options)
+        self.asked: list[dict] = []
+
+    async def complete(self, requests):
+        for request in requests:
+            self.asked.append(json.loads(request.messages[-1]["content"].removeprefix("Call: judge_response ")))
+        return [json.dumps({"verdict": "fail", "reason": "the order does not match the one created"})] * len(requests)
+
+
+def test_the_judge_reads_the_earlier_calls_of_an_episode_and_its_fail_fails_the_episode(tmp_path):
+    """The last call is judged for coherence with the calls before it; a failing verdict keeps the episode out of training."""
+    catalog = tmp_path / "orders.jsonl"
+    Catalog([TOOLS[2], TOOLS[5]]).save(catalog)
+    judge = StrictJudge()
+    synthesize(tmp_path / "out", SynthSettings(from_catalog=(str(catalog),), single=0, errors=0, multi=1, embedder="tfidf", coherence=0.1),
+               teacher=SchemaEngine(), judge=judge, progress=False)  # fmt: skip
+    episode = json.loads((tmp_path / "out" / "multi.jsonl").read_text(encoding="utf-8"))
+    assert episode["checks"]["judge"] == {"pass": False, "problems": ["the order does not match the one created"], "by": "judge"}
+    assert not episode["passed"] and episode["records"] == []
+    (asked,) = judge.asked
+    assert asked["criterion"].startswith("Coherence:") and asked["call"].startswith("Call: get_order ")
+    assert len(asked["earlier_calls"]) == 1 and asked["earlier_calls"][0].startswith("Call: create_order ")

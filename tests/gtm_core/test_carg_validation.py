@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import pytest
 
 from gtm_core import ToolSpec
-from gtm_core.carg import Judge, SynthSettings, synthesize
+from gtm_core.carg import Judge, SynthSettings, TeacherError, synthesize
 from gtm_core.carg.validation import (
     check_coherence,
     check_consistency,
@@ -18,7 +18,7 @@ from gtm_core.carg.validation import (
     check_format,
 )
 from gtm_core.catalog import Catalog
-from gtm_core.engines.base import ChatRequest, HistoryItem
+from gtm_core.engines.base import ChatRequest, EngineError, HistoryItem
 from gtm_core.engines.chat import ChatEngine
 from gtm_core.engines.schema import SchemaEngine
 from gtm_core.errors import GTMError
@@ -162,7 +162,9 @@ def test_a_judge_decides_coherence_and_an_unusable_verdict_falls_back_to_the_che
     Catalog([HOTEL]).save(catalog)
 
     def judge(tool, arguments):
-        return {"pass": len(arguments["arguments"]) > 4, "reason": "the call is too thin for a hotel search"}
+        assert tool == "judge_response" and arguments["criterion"].startswith("Coherence:")
+        called = json.loads(arguments["call"].removeprefix("Call: search_hotels "))
+        return {"verdict": "pass" if len(called) > 4 else "fail", "reason": "the call is too thin for a hotel search"}
 
     summary = synthesize(tmp_path / "out", SynthSettings(from_catalog=(str(catalog),), single=6, multi=0, errors=0, max_attempts=1),
                          teacher=SchemaEngine(), judge=FakeModel(judge), progress=False)  # fmt: skip
@@ -183,6 +185,25 @@ def test_a_judge_decides_coherence_and_an_unusable_verdict_falls_back_to_the_che
     items = [json.loads(line) for line in (tmp_path / "out2" / "single.jsonl").read_text(encoding="utf-8").splitlines()]
     judged = [i for i in items if i["levels"]["format"]["pass"] and i["levels"]["contradiction"]["pass"]]
     assert judged and {i["levels"]["coherence"]["by"] for i in judged} == {"deterministic (the judge gave no usable verdict)"}
+
+
+class DeadJudge(ChatEngine):
+    """A judge model whose server is gone."""
+
+    name = "dead-judge"
+
+    async def complete(self, requests: Sequence[ChatRequest]) -> list[str]:
+        raise EngineError("connection refused by http://127.0.0.1:9/v1")
+
+
+def test_a_judge_engine_that_fails_stops_the_stage_and_a_rerun_continues(tmp_path):
+    """A dead judge is no verdict of "unusable": the stage stops, names the judge and says to rerun."""
+    catalog = tmp_path / "hotel.jsonl"
+    Catalog([HOTEL]).save(catalog)
+    settings = SynthSettings(from_catalog=(str(catalog),), single=6, multi=0, errors=0, max_attempts=1)
+    with pytest.raises(TeacherError, match=r"the judge \(dead-judge.*connection refused.*rerun the same command"):
+        synthesize(tmp_path / "out", settings, teacher=SchemaEngine(), judge=DeadJudge(), progress=False)
+    assert not (tmp_path / "out" / "single.jsonl").exists()
 
 
 def test_the_schema_engine_cannot_be_the_judge():

@@ -11,7 +11,7 @@ from eval_tools import small_catalog
 from gtm_core.engines.base import ChatRequest, EngineError
 from gtm_core.engines.chat import ChatEngine
 from gtm_core.engines.schema import SchemaEngine
-from gtm_core.evaluation import JUDGE_SPEC, EvaluationError, Judge, JudgeError, build_plan, evaluate, format_report
+from gtm_core.evaluation import JUDGE_SPEC, EvaluationError, Judge, JudgeEngineError, JudgeError, build_plan, evaluate, format_report
 from gtm_core.evaluation.judge import JudgeItem
 
 CRITERION_WORDS = {"Logic:": "Logic", "Semantics:": "Sem", "Consistency:": "Cons", "Helpfulness": "Help"}
@@ -135,3 +135,19 @@ def test_a_judgement_is_constrained_to_a_verdict_without_an_error_branch():
     request = Judge(ScriptedJudge({})).request(JudgeItem("Logic", small_catalog()[4], {"city": "Oslo"}, "{}"))
     assert "anyOf" not in request.json_schema and request.json_schema["required"] == ["verdict", "reason"]
     assert request.max_tokens == 160
+
+
+def test_a_judge_engine_that_fails_stops_the_evaluation_with_the_judges_name():
+    """A dead judge gives no table of unjudged cases: JudgeEngineError says which judge failed and why."""
+    plan = build_plan(small_catalog(), 3, seed=0)
+    with pytest.raises(JudgeEngineError, match=r"the judge \(dead.*connection refused"):
+        evaluate(SchemaEngine(), plan, judge=Judge(DeadEngine()))
+
+
+def test_a_judge_judges_by_the_criteria_it_was_given_and_refuses_others():
+    """Any named criterion can be judged (gtm synth has its own); an item naming another is refused with the known ones."""
+    judge = Judge(ScriptedJudge({}), criteria={"Tone": "Tone: the response is polite."})
+    request = judge.request(JudgeItem("Tone", small_catalog()[4], {"city": "Oslo"}, "{}"))
+    assert "Tone: the response is polite." in request.messages[-1]["content"]
+    with pytest.raises(JudgeError, match="no criterion 'Logic'; it judges by Tone"):
+        judge.request(JudgeItem("Logic", small_catalog()[4], {"city": "Oslo"}, "{}"))
