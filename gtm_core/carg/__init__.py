@@ -29,14 +29,15 @@ The output folder::
     summary.json            counts and pass rates per stage, engines, embedder, timings
 
 Every stage is resumable: items have stable ids, a rerun skips the ones written and makes
-the rest, so an interrupted run loses and duplicates nothing.
+the rest, so an interrupted run loses and duplicates nothing. The stages run in one loop
+(``runner.run_stage``) that does this for each of them.
 """
 
 from __future__ import annotations
 
+from ..evaluation.judge import Judge
 from .pipeline import STAGES, clear_outputs, format_summary, summarize, synthesize
 from .store import OutputFolderError
-from ..evaluation.judge import Judge
 from .teacher import Teacher, TeacherError
 from .workspace import SynthSettings, Workspace
 

@@ -35,9 +35,10 @@ from ..prompt import training_record
 from ..results import ToolCall
 from ..spec import ToolSpec
 from .calls import CallJob, write_arguments
+from .runner import Round, run_stage
 from .store import StageFile, item_seed
 from .validation import Check, check_error_message
-from .workspace import Workspace, progress_bar
+from .workspace import Workspace
 
 __all__ = ["choose_mutation", "errors_summary", "run_errors"]
 
@@ -99,17 +100,14 @@ async def _make(ws: Workspace, sim: Any, batch: list[tuple[int, ToolSpec, int]])
 
 async def run_errors(ws: Workspace) -> None:
     """Make every error example not yet in errors.jsonl (resumable)."""
-    settings = ws.settings
     ws.guard("seed")
-    tools = list(ws.tools())
-    store = StageFile(ws.path("errors"))
-    todo = [(index, spec, j) for index, spec in enumerate(tools) for j in range(settings.errors) if f"{spec.name}#{j}" not in store]
+    jobs = [(f"{spec.name}#{j}", (index, spec, j)) for index, spec in enumerate(ws.tools()) for j in range(ws.settings.errors)]
     sim = ws.simulator(ws.tools())
-    with progress_bar(len(todo), "errors", ws.progress) as bar:
-        for start in range(0, len(todo), settings.batch_size):
-            batch = todo[start : start + settings.batch_size]
-            store.append(await _make(ws, sim, batch))
-            bar.update(len(batch))
+
+    async def make(batch: list[tuple[int, ToolSpec, int]]) -> list[dict[str, Any]]:
+        return await _make(ws, sim, batch)
+
+    await run_stage(ws, "errors", lambda store: [Round("errors", jobs)], make)
 
 
 def errors_summary(ws: Workspace) -> dict[str, Any]:

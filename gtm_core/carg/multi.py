@@ -30,10 +30,11 @@ from ..spec import ToolSpec
 from ..world import entity_operation
 from .association import DEFAULT_COHERENCE, Group, make_embedder, plan_groups, resolve_embedder, tool_vectors
 from .calls import CallJob, write_arguments
-from .store import StageFile, item_seed
 from .judging import coherence_item, judge_coherence
+from .runner import Round, run_stage
+from .store import StageFile, item_seed
 from .validation import Check, check_coherence, check_consistency, check_contradictions, check_format
-from .workspace import Workspace, progress_bar
+from .workspace import Workspace
 
 __all__ = ["coherence_threshold", "embedder_name", "episode_order", "multi_summary", "plan_episodes", "run_multi"]
 
@@ -160,18 +161,16 @@ async def _play(ws: Workspace, sim: Any, batch: list[tuple[int, Group]]) -> list
 
 async def run_multi(ws: Workspace) -> None:
     """Play every planned episode not yet in multi.jsonl (resumable)."""
-    settings = ws.settings
     ws.guard("seed", "max_turns", judge=True, embedder=embedder_name(ws), coherence=coherence_threshold(ws))
     groups = plan_episodes(ws)
     ws.planned_episodes = len(groups)
-    store = StageFile(ws.path("multi"))
-    todo = [(k, g) for k, g in enumerate(groups) if f"episode-{k}" not in store]
+    jobs = [(f"episode-{k}", (k, group)) for k, group in enumerate(groups)]
     sim = ws.simulator(ws.tools())
-    with progress_bar(len(todo), "multi", ws.progress) as bar:
-        for start in range(0, len(todo), settings.batch_size):
-            batch = todo[start : start + settings.batch_size]
-            store.append(await _play(ws, sim, batch))
-            bar.update(len(batch))
+
+    async def play(batch: list[tuple[int, Group]]) -> list[dict[str, Any]]:
+        return await _play(ws, sim, batch)
+
+    await run_stage(ws, "multi", lambda store: [Round("multi", jobs)], play)
 
 
 def multi_summary(ws: Workspace) -> dict[str, Any]:

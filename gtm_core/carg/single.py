@@ -18,18 +18,19 @@ Output ``single.jsonl``, one line per attempt, id ``<tool>#<k>@<attempt>``::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterator, Sequence
+from typing import Any, NamedTuple
 
 from ..evaluation.judge import JudgeItem
 from ..prompt import training_record
 from ..results import ToolCall
 from ..spec import ToolSpec
 from .calls import CallJob, write_arguments
-from .store import StageFile, item_seed
 from .judging import coherence_item, judge_coherence
+from .runner import Round, run_stage
+from .store import StageFile, item_seed
 from .validation import Check, check_coherence, check_contradictions, check_format
-from .workspace import Workspace, progress_bar
+from .workspace import Workspace
 
 __all__ = ["LEVELS", "final_items", "run_single", "single_summary"]
 
@@ -81,20 +82,29 @@ def _what_was_wrong(item: dict[str, Any]) -> str:
     return "; ".join(problems)[:400]
 
 
-async def _make(ws: Workspace, sim: Any, batch: list[tuple[ToolSpec, int, str]], attempt: int) -> list[dict[str, Any]]:
+class _Job(NamedTuple):
+    """One single-turn example to make: attempt ``attempt`` of example ``k`` of ``spec``."""
+
+    spec: ToolSpec
+    k: int
+    attempt: int
+    avoid: str  # what was wrong with the attempt before ("" on the first)
+
+
+async def _make(ws: Workspace, sim: Any, batch: list[_Job]) -> list[dict[str, Any]]:
     seed = ws.settings.seed
-    jobs = [CallJob(spec, item_seed(seed, "single", spec.name, k, attempt), purpose="a typical use of this tool", attempt=attempt, avoid=avoid)
-            for spec, k, avoid in batch]  # fmt: skip
+    jobs = [CallJob(j.spec, item_seed(seed, "single", j.spec.name, j.k, j.attempt), purpose="a typical use of this tool", attempt=j.attempt, avoid=j.avoid)
+            for j in batch]  # fmt: skip
     written = await write_arguments(ws.teacher, jobs)
-    ids = [_id(spec.name, k, attempt) for spec, k, _ in batch]
-    calls = [ToolCall(spec.name, w.arguments if w.arguments is not None else {}, item_id) for (spec, _, _), w, item_id in zip(batch, written, ids)]
+    ids = [_id(j.spec.name, j.k, j.attempt) for j in batch]
+    calls = [ToolCall(j.spec.name, w.arguments if w.arguments is not None else {}, item_id) for j, w, item_id in zip(batch, written, ids)]
     results = await sim.asimulate_batch(calls)
     ws.engine.raise_if_failed()
     for item_id in ids:
         sim.close_episode(item_id)
     items = []
     judge_cases: list[tuple[int, JudgeItem]] = []
-    for index, ((spec, k, _), w, result, item_id) in enumerate(zip(batch, written, results, ids)):
+    for index, ((spec, k, attempt, _), w, result, item_id) in enumerate(zip(batch, written, results, ids)):
         arguments = w.arguments if w.arguments is not None else {}
         response = result.structured if result.structured is not None else result.content
         levels: dict[str, Check] = {}
@@ -121,7 +131,8 @@ async def _make(ws: Workspace, sim: Any, batch: list[tuple[ToolSpec, int, str]],
                 levels["coherence"].by = "deterministic (the judge gave no usable verdict)"
             else:
                 levels["coherence"] = Check(verdict.passed, [] if verdict.passed else [verdict.reason or "the judge failed it"], "judge")
-    for item, (spec, _, _) in zip(items, batch):
+    for item, job in zip(items, batch):
+        spec = job.spec
         levels = item["levels"]
         item["passed"] = all(levels[name].passed for name in LEVELS)
         item["levels"] = {name: levels[name].to_dict() for name in LEVELS}
@@ -134,19 +145,19 @@ async def _make(ws: Workspace, sim: Any, batch: list[tuple[ToolSpec, int, str]],
 
 async def run_single(ws: Workspace) -> None:
     """Make every single-turn example not yet in single.jsonl, with regeneration rounds (resumable)."""
-    settings = ws.settings
     ws.guard("seed", "regen_below", "max_attempts", judge=True)
     tools = list(ws.tools())
-    store = StageFile(ws.path("single"))
     sim = ws.simulator(ws.tools())
-    for attempt in range(settings.max_attempts):
-        todo = [t for t in _round_todo(ws, store, tools, attempt) if _id(t[0].name, t[1], attempt) not in store]
-        label = "single" if attempt == 0 else f"single (regeneration {attempt})"
-        with progress_bar(len(todo), label, ws.progress) as bar:
-            for start in range(0, len(todo), settings.batch_size):
-                batch = todo[start : start + settings.batch_size]
-                store.append(await _make(ws, sim, batch, attempt))
-                bar.update(len(batch))
+
+    def rounds(store: StageFile) -> Iterator[Round[_Job]]:
+        for attempt in range(ws.settings.max_attempts):  # each round reads the ones before it from the store
+            jobs = [(_id(spec.name, k, attempt), _Job(spec, k, attempt, avoid)) for spec, k, avoid in _round_todo(ws, store, tools, attempt)]
+            yield Round("single" if attempt == 0 else f"single (regeneration {attempt})", jobs)
+
+    async def make(batch: list[_Job]) -> list[dict[str, Any]]:
+        return await _make(ws, sim, batch)
+
+    await run_stage(ws, "single", rounds, make)
 
 
 def single_summary(ws: Workspace) -> dict[str, Any]:

@@ -22,8 +22,9 @@ from typing import Any
 
 from ..catalog import Catalog, shipped_catalog_path
 from ..errors import GTMError
+from .runner import Round, run_stage
 from .store import StageFile, item_seed
-from .workspace import Workspace, progress_bar
+from .workspace import Workspace
 
 __all__ = ["SeedField", "is_taxonomy_file", "run_taxonomy", "seed_taxonomy", "taxonomy_summary"]
 
@@ -111,36 +112,34 @@ async def run_taxonomy(ws: Workspace) -> None:
     settings = ws.settings
     ws.guard("seed", "seed_catalog", "seed_fields", "subfields_per_field", "exemplars")
     taxonomy = seed_taxonomy(settings.seed_catalog)
-    fields = chosen_fields(ws)
-    store = StageFile(ws.path("taxonomy"))
-    todo = [f for f in fields if f.name not in store]
     pairs = [(f.name, s) for f in taxonomy for s, _ in f.subfields]
-    with progress_bar(len(todo), "taxonomy", ws.progress) as bar:
-        for start in range(0, len(todo), settings.batch_size):
-            batch = todo[start : start + settings.batch_size]
-            jobs = []
-            for seed_field in batch:
-                others = [p for p in pairs if p[0] != seed_field.name]
-                rng = random.Random(item_seed(settings.seed, "taxonomy", seed_field.name))
-                exemplars = rng.sample(others, min(settings.exemplars, len(others)))
-                jobs.append({
-                    "field": seed_field.name,
-                    "field_description": seed_field.description,
-                    "exemplars": [{"field": f, "subfield": s} for f, s in exemplars],
-                    "existing": [s for s, _ in seed_field.subfields],
-                })  # fmt: skip
-            answers = await ws.teacher.expand_subfields(jobs, settings.subfields_per_field)
-            items = []
-            for seed_field, job, answer in zip(batch, jobs, answers):
-                subfields = _clean_subfields(answer.value, job["existing"], settings.subfields_per_field)
-                problem = answer.problem or (None if subfields else "the teacher proposed no new subfield")
-                items.append({
-                    "id": seed_field.name, "field": seed_field.name, "description": seed_field.description,
-                    "subfields": subfields, "existing": job["existing"], "exemplars": job["exemplars"],
-                    "engine": answer.engine, "fallback": answer.fallback, "problem": problem,
-                })  # fmt: skip
-            store.append(items)
-            bar.update(len(batch))
+
+    async def expand(batch: list[SeedField]) -> list[dict[str, Any]]:
+        jobs = []
+        for seed_field in batch:
+            others = [p for p in pairs if p[0] != seed_field.name]
+            rng = random.Random(item_seed(settings.seed, "taxonomy", seed_field.name))
+            exemplars = rng.sample(others, min(settings.exemplars, len(others)))
+            jobs.append({
+                "field": seed_field.name,
+                "field_description": seed_field.description,
+                "exemplars": [{"field": f, "subfield": s} for f, s in exemplars],
+                "existing": [s for s, _ in seed_field.subfields],
+            })  # fmt: skip
+        answers = await ws.teacher.expand_subfields(jobs, settings.subfields_per_field)
+        items = []
+        for seed_field, job, answer in zip(batch, jobs, answers):
+            subfields = _clean_subfields(answer.value, job["existing"], settings.subfields_per_field)
+            problem = answer.problem or (None if subfields else "the teacher proposed no new subfield")
+            items.append({
+                "id": seed_field.name, "field": seed_field.name, "description": seed_field.description,
+                "subfields": subfields, "existing": job["existing"], "exemplars": job["exemplars"],
+                "engine": answer.engine, "fallback": answer.fallback, "problem": problem,
+            })  # fmt: skip
+        return items
+
+    fields = [(f.name, f) for f in chosen_fields(ws)]
+    await run_stage(ws, "taxonomy", lambda store: [Round("taxonomy", fields)], expand)
 
 
 def taxonomy_summary(ws: Workspace) -> dict[str, Any]:

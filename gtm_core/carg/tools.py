@@ -28,10 +28,11 @@ from ..errors import GTMError, SpecError
 from ..files import write_jsonl
 from ..spec import ToolSpec
 from ..validate import validate_spec
+from .runner import Round, run_stage
 from .store import StageFile, item_seed
 from .taxonomy import is_taxonomy_file
 from .teacher import draft_to_spec
-from .workspace import Workspace, progress_bar
+from .workspace import Workspace
 
 __all__ = ["run_tools", "tools_from_catalog", "tools_summary"]
 
@@ -62,40 +63,38 @@ async def run_tools(ws: Workspace) -> None:
     for entry in StageFile(taxonomy_path):
         for subfield in entry["subfields"]:
             jobs.append({"field": entry["field"], "subfield": subfield["name"], "subfield_description": subfield.get("description", "")})
-    store = StageFile(ws.path("tools_generated"))
     pool = _exemplar_pool(ws)
-    todo = [job for job in jobs if f"{job['field']}/{job['subfield']}" not in store]
     source = f"carg:{ws.teacher.name}"
-    with progress_bar(len(todo), "tools", ws.progress) as bar:
-        for start in range(0, len(todo), settings.batch_size):
-            batch = todo[start : start + settings.batch_size]
-            for job in batch:
-                others = [s for s in pool if (s.field, s.subfield) != (job["field"], job["subfield"])]
-                rng = random.Random(item_seed(settings.seed, "tools", job["field"], job["subfield"]))
-                job["exemplars"] = [_summary_of(s) for s in rng.sample(others, min(settings.exemplars, len(others)))]
-            answers = await ws.teacher.design_tools(batch, settings.tools_per_subfield)
-            items = []
-            for job, answer in zip(batch, answers):
-                specs, refused = [], []
-                drafts = answer.value.get("tools", []) if isinstance(answer.value, dict) else []
-                for draft in drafts[: settings.tools_per_subfield] if isinstance(drafts, list) else []:
-                    try:
-                        spec = draft_to_spec(draft, field=job["field"], subfield=job["subfield"], source=source)
-                    except SpecError as exc:
-                        refused.append({"draft": draft, "problems": [str(exc)]})
-                        continue
-                    problems = _errors(spec)
-                    if problems:
-                        refused.append({"draft": draft, "problems": problems})
-                    else:
-                        specs.append(spec.to_dict())
-                items.append({
-                    "id": f"{job['field']}/{job['subfield']}", "field": job["field"], "subfield": job["subfield"],
-                    "tools": specs, "refused": refused, "asked": settings.tools_per_subfield,
-                    "engine": answer.engine, "fallback": answer.fallback, "problem": answer.problem,
-                })  # fmt: skip
-            store.append(items)
-            bar.update(len(batch))
+
+    async def design(batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        for job in batch:
+            others = [s for s in pool if (s.field, s.subfield) != (job["field"], job["subfield"])]
+            rng = random.Random(item_seed(settings.seed, "tools", job["field"], job["subfield"]))
+            job["exemplars"] = [_summary_of(s) for s in rng.sample(others, min(settings.exemplars, len(others)))]
+        answers = await ws.teacher.design_tools(batch, settings.tools_per_subfield)
+        items = []
+        for job, answer in zip(batch, answers):
+            specs, refused = [], []
+            drafts = answer.value.get("tools", []) if isinstance(answer.value, dict) else []
+            for draft in drafts[: settings.tools_per_subfield] if isinstance(drafts, list) else []:
+                try:
+                    spec = draft_to_spec(draft, field=job["field"], subfield=job["subfield"], source=source)
+                except SpecError as exc:
+                    refused.append({"draft": draft, "problems": [str(exc)]})
+                    continue
+                problems = _errors(spec)
+                if problems:
+                    refused.append({"draft": draft, "problems": problems})
+                else:
+                    specs.append(spec.to_dict())
+            items.append({
+                "id": f"{job['field']}/{job['subfield']}", "field": job["field"], "subfield": job["subfield"],
+                "tools": specs, "refused": refused, "asked": settings.tools_per_subfield,
+                "engine": answer.engine, "fallback": answer.fallback, "problem": answer.problem,
+            })  # fmt: skip
+        return items
+
+    store = await run_stage(ws, "tools_generated", lambda store: [Round("tools", [(f"{j['field']}/{j['subfield']}", j) for j in jobs])], design)
     order = {f"{job['field']}/{job['subfield']}": index for index, job in enumerate(jobs)}
     generated = sorted((i for i in store if i["id"] in order), key=lambda i: order[i["id"]])
     specs = [ToolSpec.from_dict(d) for item in generated for d in item["tools"]]

@@ -20,8 +20,8 @@ from ..catalog import Catalog
 from ..engines.base import Answer, Engine, GenerationRequest
 from ..errors import GTMError
 from ..simulator import Simulator
-from .store import check_config
 from .judging import coherence_judge
+from .store import check_config
 from .teacher import Teacher, TeacherError
 
 __all__ = ["FILES", "SynthSettings", "Workspace", "progress_bar"]
