@@ -38,7 +38,8 @@ def unit_rows(vectors: np.ndarray) -> np.ndarray:
         raise ValueError(f"expected a 2-D array of vectors (n, d); got shape {vectors.shape}")
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
-    return vectors / norms
+    unit: np.ndarray = vectors / norms
+    return unit
 
 
 def similarity_blocks(queries: np.ndarray, base: np.ndarray, *, rows: int | None = None) -> Iterator[tuple[int, np.ndarray]]:
