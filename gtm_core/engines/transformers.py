@@ -43,7 +43,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .base import ChatRequest, EngineError
+from ..generation import ChatRequest
+from .base import EngineError
 from .batching import DEFAULT_MAX_BATCH, DEFAULT_MAX_WAIT_MS, DEFAULT_QUEUE_SIZE, BatcherStats, DynamicBatcher
 from .chat import ChatEngine
 

@@ -19,8 +19,9 @@ pytest.importorskip("transformers")
 
 from gtm_core.engines import get_engine  # noqa: E402
 from gtm_core.engines import transformers as engine_module  # noqa: E402
-from gtm_core.engines.base import ChatRequest, EngineError  # noqa: E402
+from gtm_core.engines.base import EngineError  # noqa: E402
 from gtm_core.engines.transformers import TransformersEngine  # noqa: E402
+from gtm_core.generation import ChatRequest  # noqa: E402
 
 SYSTEM = "You are the API {tool}. Answer the call with its JSON response only."
 SCHEMAS = {
