@@ -18,11 +18,17 @@ from typing import ClassVar
 from ..errors import GTMError
 from ..generation import Answer, ChatRequest, GenerationRequest, HistoryItem
 
-__all__ = ["Answer", "ChatRequest", "Engine", "EngineError", "GenerationRequest", "HistoryItem"]
+__all__ = ["Answer", "ChatRequest", "Engine", "EngineError", "GenerationRequest", "HistoryItem", "one_line"]
 
 
 class EngineError(GTMError):
     """An engine could not answer (dead server, timeout, full queue, missing extra)."""
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception as an EngineError message quotes its cause: one line, at most 300 characters."""
+    text = " ".join(str(exc).split())
+    return text[:300] or type(exc).__name__
 
 
 class Engine(abc.ABC):
