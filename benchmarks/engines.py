@@ -30,9 +30,9 @@ from typing import Any
 from gtm_core import Catalog, ToolSpec
 from gtm_core.answers import AnswerError, answer_schema, is_error_answer, parse_answer
 from gtm_core.data import TRAINING_APIS, data_file
-from gtm_core.engines.base import GenerationRequest
 from gtm_core.engines.transformers import TransformersEngine
 from gtm_core.fake import conforms
+from gtm_core.generation import GenerationRequest
 from gtm_core.results import ToolCall
 from gtm_core.sampler import sample_arguments
 from gtm_core.simulator import Simulator

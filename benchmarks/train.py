@@ -25,8 +25,8 @@ from pathlib import Path
 
 from gtm_core import Catalog, sample_arguments
 from gtm_core.data import TRAINING_APIS, data_file
-from gtm_core.engines.base import GenerationRequest
 from gtm_core.engines.schema import SchemaEngine
+from gtm_core.generation import GenerationRequest
 from gtm_core.prompt import training_record
 
 RESULTS = Path(__file__).resolve().parent / "results" / "train.json"

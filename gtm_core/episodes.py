@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .engines.base import HistoryItem
+from .generation import HistoryItem
 from .world import EntityWorld
 
 __all__ = ["DEFAULT_EPISODE", "Episode", "EpisodeLimits", "EpisodeStore"]

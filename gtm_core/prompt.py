@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .engines.base import GenerationRequest, HistoryItem
+from .generation import GenerationRequest, HistoryItem
 from .spec import ToolSpec
 
 __all__ = [

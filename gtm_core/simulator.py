@@ -27,10 +27,11 @@ from .cache import ResponseCache, cache_key, canonical_json
 from .catalog import Catalog
 from .checks import check_parsed, error_response, parse_arguments, primary_kind, unknown_tool_response
 from .engines import get_engine
-from .engines.base import Answer, Engine, GenerationRequest, HistoryItem
+from .engines.base import Engine
 from .episodes import Episode, EpisodeLimits, EpisodeStore
 from .errors import UnknownToolError
 from .faults import FaultInjector
+from .generation import Answer, GenerationRequest, HistoryItem
 from .results import ToolCall, ToolResult
 from .spec import ToolSpec
 from .sync import run_sync

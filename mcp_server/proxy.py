@@ -49,7 +49,8 @@ import mcp_types as types
 
 from gtm_core import Catalog, GTMError, Simulator, ToolResult, ToolSpec
 from gtm_core.convert import spec_from_mcp
-from gtm_core.engines.base import Engine, HistoryItem
+from gtm_core.engines.base import Engine
+from gtm_core.generation import HistoryItem
 
 from .app import GTMServer, _failure, _State
 from .episodes import EpisodeHandle

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from gtm_core import ToolSpec
-from gtm_core.engines.base import HistoryItem
+from gtm_core.generation import HistoryItem
 from gtm_core.prompt import training_record
 
 from .redact import redact

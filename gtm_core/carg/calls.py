@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..catalog import Catalog
-from ..engines.base import HistoryItem
 from ..fake import conforms
+from ..generation import HistoryItem
 from ..sampler import sample_arguments
 from ..spec import ToolSpec
 from ..world import entity_operation

@@ -14,7 +14,8 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..engines.base import Engine, HistoryItem
+from ..engines.base import Engine
+from ..generation import HistoryItem
 from ..evaluation.judge import Judge, JudgeEngineError, JudgeItem, Verdict
 from ..spec import ToolSpec
 from .teacher import TeacherError

@@ -30,9 +30,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..answers import AnswerError, is_error_answer, parse_answer
-from ..engines.base import Answer, Engine, GenerationRequest, HistoryItem
+from ..engines.base import Engine
 from ..errors import GTMError
 from ..fake import conforms
+from ..generation import Answer, GenerationRequest, HistoryItem
 from ..spec import ToolSpec
 from .store import item_seed
 

@@ -28,8 +28,8 @@ from typing import Any
 
 from ..catalog import tokenize
 from ..checks import ErrorKind, check_arguments
-from ..engines.base import HistoryItem
 from ..fake import conforms
+from ..generation import HistoryItem
 from ..spec import ToolSpec
 
 __all__ = [

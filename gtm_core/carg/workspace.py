@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from ..catalog import Catalog
-from ..engines.base import Answer, Engine, GenerationRequest
+from ..engines.base import Engine
 from ..errors import GTMError
+from ..generation import Answer, GenerationRequest
 from ..simulator import Simulator
 from .judging import coherence_judge
 from .store import check_config

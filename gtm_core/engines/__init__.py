@@ -10,7 +10,8 @@ import importlib
 from typing import Any
 
 from ..errors import GTMError
-from .base import Engine, GenerationRequest, HistoryItem
+from ..generation import GenerationRequest, HistoryItem
+from .base import Engine
 
 __all__ = ["ENGINES", "Engine", "GenerationRequest", "HistoryItem", "UnknownEngineError", "engine_class", "get_engine"]
 

@@ -29,6 +29,8 @@ from typing import Any
 import torch
 from transformers import LogitsProcessor, StoppingCriteria
 
+from .base import one_line
+
 __all__ = ["ANY_OBJECT", "JsonGrammars", "RELAXED_KEYWORDS", "RowBudget", "RowGrammars", "RowSampler", "canonical_schema"]
 
 logger = logging.getLogger(__name__)
@@ -139,10 +141,10 @@ class JsonGrammars:
         try:
             grammar = self._compile_text(canonical_schema(relax_schema(schema)))
         except Exception as exc:
-            logger.debug("a JSON schema did not compile (%s), nor relaxed (%s); any JSON object allowed", _one_line(first), _one_line(exc))
+            logger.debug("a JSON schema did not compile (%s), nor relaxed (%s); any JSON object allowed", one_line(first), one_line(exc))
             self.generic += 1
             return self._compile_text(canonical_schema(ANY_OBJECT))
-        logger.debug("a JSON schema compiled only without %s (%s)", ", ".join(sorted(RELAXED_KEYWORDS)), _one_line(first))
+        logger.debug("a JSON schema compiled only without %s (%s)", ", ".join(sorted(RELAXED_KEYWORDS)), one_line(first))
         self.relaxed += 1
         return grammar
 
@@ -211,7 +213,7 @@ class RowGrammars(LogitsProcessor):
                 self.finished[row] = True
 
     def _give_up(self, row: int, exc: Exception) -> None:
-        logger.debug("row %d: the grammar matcher failed (%s); the row decodes freely", row, _one_line(exc))
+        logger.debug("row %d: the grammar matcher failed (%s); the row decodes freely", row, one_line(exc))
         self.failures += 1
         self.matchers[row] = None
 
@@ -256,8 +258,3 @@ def _force(scores: torch.Tensor, row: int, token: int) -> None:
     """Leave ``token`` the only possible choice of ``row``."""
     scores[row].fill_(float("-inf"))
     scores[row, token] = 0.0
-
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return text[:300] or type(exc).__name__

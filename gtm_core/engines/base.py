@@ -3,84 +3,32 @@
 An engine turns GenerationRequests (a tool spec, checked arguments, the episode's context)
 into response texts. The simulator parses, conforms and records what comes back; engines do
 not touch episodes or caches.
+
+The value types (``GenerationRequest``, ``HistoryItem``, ``Answer``, ``ChatRequest``) live in
+``gtm_core.generation``; they are re-exported here for users who import them from this
+module, but project code imports them from ``gtm_core.generation``.
 """
 
 from __future__ import annotations
 
 import abc
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from collections.abc import Sequence
+from typing import ClassVar
 
 from ..errors import GTMError
-from ..spec import ToolSpec
+from ..generation import Answer, ChatRequest, GenerationRequest, HistoryItem
 
-__all__ = ["Answer", "ChatRequest", "Engine", "EngineError", "GenerationRequest", "HistoryItem"]
-
-
-@dataclass(frozen=True)
-class HistoryItem:
-    """One earlier call of the episode, as an engine may use it."""
-
-    tool: str
-    arguments: Mapping[str, Any]
-    response: Any  # parsed JSON where there was one, else the text
-    is_error: bool = False
-
-
-@dataclass(frozen=True)
-class GenerationRequest:
-    """What an engine needs to answer one call.
-
-    ``seed`` is derived from the simulator's seed, the call and the episode, so the same call
-    in the same context always gets the same answer. ``entity`` is the episode's current
-    record of the entity this call reads or changes (None when there is none): an engine
-    should answer consistently with it. ``hidden_context`` is task information an RL
-    environment gave the episode (for example the ground-truth answer).
-    """
-
-    spec: ToolSpec
-    arguments: Mapping[str, Any]
-    seed: int = 0
-    history: Sequence[HistoryItem] = ()
-    entity: Mapping[str, Any] | None = None
-    hidden_context: Mapping[str, Any] | None = None
-    options: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Answer:
-    """An engine's answer when it has more to say than the text.
-
-    ``engine`` names who really answered (``schema`` when a language model's answer could not
-    be used); ``fallback`` says why the engine's own answer was replaced (None when it was
-    not). Engines may return plain strings instead: the text, answered by the engine itself.
-    """
-
-    text: str
-    engine: str
-    fallback: str | None = None
-    #: set when the engine could not answer this call at all (the text is then unused)
-    failure: str | None = None
-
-
-@dataclass(frozen=True)
-class ChatRequest:
-    """One chat completion for a language-model engine: the messages and how to decode.
-
-    ``json_schema`` (None for free text) constrains the output where the engine can;
-    ``temperature`` 0 means greedy decoding; ``seed`` makes sampled decoding repeatable.
-    """
-
-    messages: Sequence[Mapping[str, str]]
-    json_schema: Mapping[str, Any] | None = None
-    max_tokens: int = 512
-    temperature: float = 0.0
-    seed: int = 0
+__all__ = ["Answer", "ChatRequest", "Engine", "EngineError", "GenerationRequest", "HistoryItem", "one_line"]
 
 
 class EngineError(GTMError):
     """An engine could not answer (dead server, timeout, full queue, missing extra)."""
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception as an EngineError message quotes its cause: one line, at most 300 characters."""
+    text = " ".join(str(exc).split())
+    return text[:300] or type(exc).__name__
 
 
 class Engine(abc.ABC):

@@ -24,8 +24,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..answers import AnswerError, answer_schema, conform_answer, is_error_answer, parse_answer
+from ..generation import Answer, ChatRequest, GenerationRequest
 from ..prompt import PromptSettings, approx_tokens, build_messages
-from .base import Answer, ChatRequest, Engine, GenerationRequest
+from .base import Engine
 from .schema import SchemaEngine
 
 __all__ = ["ChatEngine", "RETRY_TEMPERATURE"]

@@ -18,7 +18,8 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from .base import ChatRequest, EngineError
+from ..generation import ChatRequest
+from .base import EngineError
 from .chat import ChatEngine
 
 __all__ = ["BACKENDS", "LmdeployEngine"]

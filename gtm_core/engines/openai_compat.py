@@ -39,7 +39,8 @@ from typing import Any
 
 import httpx
 
-from .base import ChatRequest, EngineError
+from ..generation import ChatRequest
+from .base import EngineError
 from .chat import ChatEngine
 
 __all__ = [

@@ -15,7 +15,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..fake import fake_object_for, fake_value
-from .base import Engine, GenerationRequest
+from ..generation import GenerationRequest
+from .base import Engine
 
 __all__ = ["DEFAULT_OPTIONAL", "SchemaEngine"]
 

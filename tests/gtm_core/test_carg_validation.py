@@ -18,10 +18,11 @@ from gtm_core.carg.validation import (
     check_format,
 )
 from gtm_core.catalog import Catalog
-from gtm_core.engines.base import ChatRequest, EngineError, HistoryItem
+from gtm_core.engines.base import EngineError
 from gtm_core.engines.chat import ChatEngine
 from gtm_core.engines.schema import SchemaEngine
 from gtm_core.errors import GTMError
+from gtm_core.generation import ChatRequest, HistoryItem
 
 HOTEL = ToolSpec(
     "search_hotels",

@@ -9,8 +9,9 @@ import pytest
 
 from gtm_core import Simulator, ToolSpec
 from gtm_core.cache import ResponseCache
-from gtm_core.engines.base import ChatRequest, EngineError
+from gtm_core.engines.base import EngineError
 from gtm_core.engines.chat import RETRY_TEMPERATURE, ChatEngine
+from gtm_core.generation import ChatRequest
 
 WEATHER = ToolSpec(
     "get_weather",

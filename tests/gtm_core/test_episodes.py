@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import threading
 
-from gtm_core.engines.base import HistoryItem
 from gtm_core.episodes import DEFAULT_EPISODE, EpisodeLimits, EpisodeStore
+from gtm_core.generation import HistoryItem
 
 
 def _item(i: int) -> HistoryItem:

@@ -8,11 +8,12 @@ from collections.abc import Sequence
 import pytest
 from eval_tools import small_catalog
 
-from gtm_core.engines.base import ChatRequest, EngineError
+from gtm_core.engines.base import EngineError
 from gtm_core.engines.chat import ChatEngine
 from gtm_core.engines.schema import SchemaEngine
 from gtm_core.evaluation import JUDGE_SPEC, EvaluationError, Judge, JudgeEngineError, JudgeError, build_plan, evaluate, format_report
 from gtm_core.evaluation.judge import JudgeItem
+from gtm_core.generation import ChatRequest
 
 CRITERION_WORDS = {"Logic:": "Logic", "Semantics:": "Sem", "Consistency:": "Cons", "Helpfulness": "Help"}
 

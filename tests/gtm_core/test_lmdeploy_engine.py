@@ -17,8 +17,9 @@ from typing import Any
 import jsonschema
 import pytest
 
-from gtm_core.engines.base import ChatRequest, EngineError
+from gtm_core.engines.base import EngineError
 from gtm_core.engines.lmdeploy_pipeline import LmdeployEngine
+from gtm_core.generation import ChatRequest
 
 SCHEMA = {
     "type": "object",

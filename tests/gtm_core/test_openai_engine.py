@@ -21,8 +21,9 @@ import pytest
 from llama_server import LlamaServer, embedded_gguf, free_port, llama_cpp_missing
 
 from gtm_core import Simulator, ToolSpec
-from gtm_core.engines.base import ChatRequest, EngineError, GenerationRequest
+from gtm_core.engines.base import EngineError
 from gtm_core.engines.openai_compat import OpenAIEngine
+from gtm_core.generation import ChatRequest, GenerationRequest
 
 SCHEMA = {
     "type": "object",

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from gtm_core import ToolSpec
-from gtm_core.engines.base import GenerationRequest, HistoryItem
+from gtm_core.generation import GenerationRequest, HistoryItem
 from gtm_core.prompt import NOISY, PromptSettings, build_messages, is_noisy, render_spec, select_history, training_record
 
 ORDER = ToolSpec(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import subprocess
 import sys
 
@@ -34,3 +35,29 @@ def test_the_argument_checks_load_without_jsonschemas_slow_iri_grammar():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "check_arguments", "True"]
+
+
+def test_the_argument_checks_package_exports_exactly_its_public_names():
+    """gtm_core.checks re-exports the same names it offered as one module, each defined in one of its submodules."""
+    import gtm_core.checks as checks
+
+    assert sorted(checks.__all__) == sorted(
+        [
+            "FORMAT_CHECKER",
+            "SUPPORTED_FORMATS",
+            "ArgumentProblem",
+            "ErrorKind",
+            "check_arguments",
+            "check_parsed",
+            "effective_schema",
+            "error_response",
+            "parameter_path",
+            "parse_arguments",
+            "primary_kind",
+            "unknown_tool_response",
+        ]
+    )
+    for name in checks.__all__:
+        value = getattr(checks, name)
+        if inspect.isclass(value) or inspect.isfunction(value):
+            assert value.__module__.startswith("gtm_core.checks."), (name, value.__module__)

@@ -16,8 +16,8 @@ from jsonschema.exceptions import SchemaError
 from gtm_core.catalog import Catalog
 from gtm_core.checks import FORMAT_CHECKER
 from gtm_core.engines import get_engine
-from gtm_core.engines.base import GenerationRequest
 from gtm_core.engines.schema import SchemaEngine
+from gtm_core.generation import GenerationRequest
 from gtm_core.sampler import sample_arguments
 from gtm_core.spec import ToolSpec
 

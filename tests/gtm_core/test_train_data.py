@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from gtm_core import ToolSpec
 from gtm_core.cli import cli
-from gtm_core.engines.base import HistoryItem
+from gtm_core.generation import HistoryItem
 from gtm_core.prompt import training_record
 from gtm_core.training import TrainConfig, TrainingDataError, encode_example, read_examples
 from gtm_core.training.data import IGNORE_INDEX, TrainingExample

@@ -9,8 +9,8 @@ import json
 import pytest
 
 from gtm_core import Simulator, ToolResult, ToolSpec, sample_arguments
-from gtm_core.engines.base import GenerationRequest
 from gtm_core.engines.schema import SchemaEngine
+from gtm_core.generation import GenerationRequest
 from gtm_core.prompt import training_record
 
 pytestmark = [

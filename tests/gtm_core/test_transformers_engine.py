@@ -18,9 +18,11 @@ pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
 from gtm_core.engines import get_engine  # noqa: E402
+from gtm_core.engines import gguf_convert  # noqa: E402
 from gtm_core.engines import transformers as engine_module  # noqa: E402
-from gtm_core.engines.base import ChatRequest, EngineError  # noqa: E402
+from gtm_core.engines.base import EngineError  # noqa: E402
 from gtm_core.engines.transformers import TransformersEngine  # noqa: E402
+from gtm_core.generation import ChatRequest  # noqa: E402
 
 SYSTEM = "You are the API {tool}. Answer the call with its JSON response only."
 SCHEMAS = {
@@ -180,7 +182,7 @@ def test_the_converted_model_is_cached_and_later_loads_skip_the_conversion(conve
     def no_conversion(*args):
         raise AssertionError("the GGUF file was converted a second time")
 
-    monkeypatch.setattr(engine_module, "_convert_gguf", no_conversion)
+    monkeypatch.setattr(gguf_convert, "_convert_gguf", no_conversion)
     second = TransformersEngine(cache_dir=cache)
     second.load()
     assert second.loaded_from == first.loaded_from

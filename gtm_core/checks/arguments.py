@@ -1,0 +1,103 @@
+"""The public checks: parse a call's arguments, list their problems, name its kind, build the error body."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..spec import ToolSpec
+from .compiled import compiled_for
+from .messages import MESSAGE_LIST_ITEMS, a_type, listing, preview, problems_from
+from .problems import KIND_RANK, ArgumentProblem, ErrorKind
+
+__all__ = [
+    "check_arguments",
+    "check_parsed",
+    "error_response",
+    "parse_arguments",
+    "primary_kind",
+    "unknown_tool_response",
+]
+
+BAD_REQUEST = 400
+NOT_FOUND = 404
+
+
+def parse_arguments(arguments: Any) -> tuple[dict[str, Any] | None, list[ArgumentProblem]]:
+    """``(the arguments as a dict, [])``, or ``(None, [the problem])`` when they are not a JSON object.
+
+    ``arguments`` is a mapping, JSON text of one, or None (no arguments).
+    """
+    if isinstance(arguments, (str, bytes, bytearray)):
+        try:
+            arguments = json.loads(arguments)
+        except ValueError as exc:
+            text = arguments if isinstance(arguments, str) else arguments.decode("utf-8", "replace")
+            return None, [ArgumentProblem(ErrorKind.NOT_OBJECT, "", f"The arguments are not valid JSON: {exc}. Send a JSON object of parameter names to values.", "a JSON object", preview(text))]
+    if arguments is None:
+        return {}, []
+    if isinstance(arguments, Mapping):
+        return (arguments if isinstance(arguments, dict) else dict(arguments)), []
+    return None, [ArgumentProblem(ErrorKind.NOT_OBJECT, "", f"The arguments must be a JSON object of parameter names to values, got {a_type(arguments)}.", "a JSON object", preview(arguments))]
+
+
+def check_arguments(spec: ToolSpec, arguments: Any) -> list[ArgumentProblem]:
+    """Every problem with ``arguments`` (a mapping, or JSON text of one) for ``spec``; [] when valid."""
+    parsed, problems = parse_arguments(arguments)
+    if parsed is None:
+        return problems
+    return check_parsed(spec, parsed)
+
+
+def check_parsed(spec: ToolSpec, arguments: dict[str, Any]) -> list[ArgumentProblem]:
+    """Every problem with arguments already parsed into a dict (see ``parse_arguments``)."""
+    compiled = compiled_for(spec)
+    if compiled.fast is not None:
+        try:
+            if compiled.fast(arguments):
+                return []
+        except Exception:  # noqa: BLE001 - the slow path below decides
+            pass
+    return problems_from(compiled.errors(arguments, spec.name))
+
+
+def primary_kind(problems: Sequence[ArgumentProblem]) -> ErrorKind | None:
+    """The kind that names a call with these problems (the first in the fixed order), None if none."""
+    return min((p.kind for p in problems), key=KIND_RANK.__getitem__, default=None)
+
+
+def error_response(spec: ToolSpec, problems: Sequence[ArgumentProblem]) -> dict[str, Any]:
+    """The JSON body a real API would answer a bad call with: a code, a message, every problem."""
+    kind = primary_kind(problems)
+    if len(problems) == 1:
+        message = problems[0].message
+    else:
+        message = f"{len(problems)} problems with the arguments of {spec.name}: " + " ".join(p.message for p in problems[:MESSAGE_LIST_ITEMS])
+        if len(problems) > MESSAGE_LIST_ITEMS:
+            message += f" (and {len(problems) - MESSAGE_LIST_ITEMS} more)"
+    return {
+        "error": {
+            "code": BAD_REQUEST,
+            "status": "INVALID_ARGUMENT",
+            "type": kind.value if kind is not None else ErrorKind.INVALID.value,
+            "message": message,
+            "tool": spec.name,
+            "details": [p.to_dict() for p in problems],
+        }
+    }
+
+
+def unknown_tool_response(name: str, suggestions: Sequence[str] = ()) -> dict[str, Any]:
+    """The error body for a call to a tool the catalog does not have, with the closest names."""
+    hint = f" Did you mean {listing(list(suggestions), lambda s: repr(s))}?" if suggestions else ""
+    return {
+        "error": {
+            "code": NOT_FOUND,
+            "status": "NOT_FOUND",
+            "type": "unknown_tool",
+            "message": f"Unknown tool {name!r}.{hint}",
+            "tool": name,
+            "suggestions": list(suggestions),
+        }
+    }
