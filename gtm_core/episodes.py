@@ -8,6 +8,7 @@ idle one is kept; it is safe to use from many threads and tasks.
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 from collections import OrderedDict, deque
@@ -52,6 +53,23 @@ class Episode:
 
     def __repr__(self) -> str:
         return f"Episode({self.id!r}, calls={self.calls}, entities={len(self.world)})"
+
+    def copy(self, episode_id: str) -> Episode:
+        """A new episode ``episode_id`` holding a copy of this one's history, world, hidden context and counts."""
+        twin = Episode(episode_id, limits=self.limits, hidden_context=copy.deepcopy(self.hidden_context))
+        with self.lock:
+            twin.history.extend(self.history)
+            twin.world = copy.deepcopy(self.world)
+            twin.calls = self.calls
+            twin._history_bytes = self._history_bytes
+            twin._sizes.extend(self._sizes)
+            twin._occurrences = dict(self._occurrences)
+        return twin
+
+    def context(self) -> tuple[tuple[HistoryItem, ...], dict[str, Any] | None]:
+        """(the history so far, the hidden context or None), read under the episode's lock."""
+        with self.lock:
+            return tuple(self.history), (dict(self.hidden_context) or None)
 
     def occurrence(self, call_key: str) -> int:
         """How many times this exact call was made before in the episode (and count this one)."""
@@ -102,6 +120,16 @@ class EpisodeStore:
             if hidden_context is not None:
                 episode.hidden_context = dict(hidden_context)
             return episode
+
+    def fork(self, episode_id: str, into: str) -> Episode:
+        """A new episode ``into``, a copy of ``episode_id`` (created empty first if it does not exist)."""
+        twin = self.get(episode_id).copy(into)
+        with self._lock:
+            self._episodes[into] = twin
+            self._episodes.move_to_end(into)
+            while len(self._episodes) > self.limits.max_episodes:
+                self._episodes.popitem(last=False)
+        return twin
 
     def reset(self, episode_id: str, *, hidden_context: Mapping[str, Any] | None = None) -> Episode:
         """Start the episode afresh (history and world emptied), optionally with new hidden context."""

@@ -274,8 +274,9 @@ def import_(
     if not files:
         if fmt not in ("auto", "mcp"):
             raise click.UsageError(f"--format {fmt} does not apply to an MCP server (its tools are in MCP form)")
-        from mcp_server.importer import import_server  # lazy: `gtm catalog` stays light
+        from . import load_part
 
+        import_server = load_part("import_server")  # the MCP server's part, imported only now
         header_map = dict(_parse_header(h) for h in headers)
         result = import_server(command=mcp_command, url=mcp_url, headers=header_map or None, timeout=timeout, strict=strict)
         where = f"MCP server '{mcp_command}'" if mcp_command else f"MCP server at {mcp_url}"
