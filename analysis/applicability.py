@@ -45,14 +45,10 @@ of ``analysis.overlap``'s default coverage (its 10% quantile): a tool with cover
 from __future__ import annotations
 
 import contextlib
-import gzip
 import hashlib
-import io
 import json
 import math
-import os
 import sys
-import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -62,6 +58,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from .flags import PLATFORMS, PRIVATE_WORDS, REALTIME_WORDS, SIDE_EFFECT_WORDS, find_flags, learn_platform_terms
+from .index_file import INDEX_VERSION
 from .market import ToolRecord
 from .neighbours import nearest
 from .queries import ScopeIndexError, as_record, query_label
@@ -111,9 +108,7 @@ __all__ = [
     "scores_frame",
 ]
 
-INDEX_VERSION = 1
 _FEW_TEXTS = 16  # up to this many texts a query skips the embedding cache
-_DESCRIPTION_KEPT = 400  # characters of each description kept in a saved index
 
 
 class TextEmbedder(Protocol):
@@ -201,6 +196,8 @@ class ScopeIndex:
         coverage_k: int = 1,
         neighbours_k: int = 5,
         info: Mapping[str, Any] | None = None,
+        projection: np.ndarray | None = None,
+        storage: str = "float16",
     ) -> None:
         self.training = list(training)
         self.market = list(market)
@@ -223,6 +220,10 @@ class ScopeIndex:
             platform_terms = learn_platform_terms(self.market, self.training) if self.market else []
         self.platform_terms = list(platform_terms)
         self.info = dict(info or {})
+        if projection is not None and projection.shape[1] != self.training_vectors.shape[1]:
+            raise ScopeIndexError(f"a projection to {projection.shape[1]} dimensions for vectors of {self.training_vectors.shape[1]}")
+        self.projection = None if projection is None else np.asarray(projection, dtype=np.float32)
+        self.storage = storage
         self._quick: TextEmbedder | None = None
 
     def __repr__(self) -> str:
@@ -275,84 +276,79 @@ class ScopeIndex:
         index.info["build_seconds"] = round(time.perf_counter() - started, 3)
         return index
 
-    # ---- saving and loading ----------------------------------------------------------------
-    def save(self, path: str | Path) -> Path:
-        """Write the index to one ``.npz`` file (vectors as float16, records as JSON), atomically."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+    # ---- reducing, saving and loading ---------------------------------------------------------
+    def reduced(self, *, dims: int | None = None, storage: str = "int8") -> ScopeIndex:
+        """This index with fewer dimensions (``dims``; None keeps the model's) and vectors rounded
+        to ``storage`` (see :mod:`analysis.index_file`): the vectors a saved copy computes with,
+        and a calibration made again in that space. Needs the records' texts (an index that was
+        built, not loaded)."""
+        from .index_file import fit_projection, reduce_vectors
 
-        def rows(records: Sequence[ToolRecord]) -> list[list[Any]]:
-            return [
-                [r.server, r.name, r.description[:_DESCRIPTION_KEPT], r.source, r.origin, r.category]
-                for r in records
-            ]
-
-        meta = {
-            "version": INDEX_VERSION,
-            "model_id": self.model_id,
-            "coverage_k": self.coverage_k,
-            "neighbours_k": self.neighbours_k,
-            "platform_terms": self.platform_terms,
-            "info": self.info,
-            "training": rows(self.training),
-            "market": rows(self.market),
-        }
-        blob = gzip.compress(json.dumps(meta, ensure_ascii=False).encode("utf-8"), compresslevel=3, mtime=0)
-        buffer = io.BytesIO()
-        np.savez(
-            buffer,
-            meta=np.frombuffer(blob, dtype=np.uint8),
-            training=self.training_vectors.astype(np.float16),
-            market=self.market_vectors.astype(np.float16),
-            calibration=self.calibration,
+        if self.projection is not None:
+            raise ScopeIndexError("this index is already reduced; reduce the index it was built from")
+        both = np.concatenate([self.training_vectors, self.market_vectors]) if self.market_vectors.size else self.training_vectors
+        projection = None if dims is None or dims >= both.shape[1] else fit_projection(both, dims)
+        training = reduce_vectors(self.training_vectors, projection, storage)
+        market = reduce_vectors(self.market_vectors, projection, storage) if self.market_vectors.size else np.zeros((0, training.shape[1]), np.float32)
+        info = dict(self.info, reduction={"dims": int(training.shape[1]), "model_dims": int(self.training_vectors.shape[1]), "storage": storage})
+        return ScopeIndex(
+            self.training, training, self.market, market,
+            embedder=self.embedder, model_id=self.model_id, platform_terms=self.platform_terms,
+            coverage_k=self.coverage_k, neighbours_k=self.neighbours_k, info=info,
+            projection=projection, storage=storage,
         )
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(buffer.getbuffer())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return path
+
+    def save(self, path: str | Path) -> Path:
+        """Write the index to one ``.npz`` file (see :mod:`analysis.index_file`: vectors in the
+        index's ``storage``, names, servers, origins and categories but no descriptions),
+        atomically."""
+        from .index_file import IndexFile, records_rows, write
+
+        return write(
+            path,
+            IndexFile(
+                model_id=self.model_id,
+                training=records_rows(self.training),
+                market=records_rows(self.market),
+                training_vectors=self.training_vectors,
+                market_vectors=self.market_vectors,
+                calibration=self.calibration,
+                projection=self.projection,
+                storage=self.storage,
+                platform_terms=self.platform_terms,
+                coverage_k=self.coverage_k,
+                neighbours_k=self.neighbours_k,
+                info=self.info,
+            ),
+        )
 
     @classmethod
     def load(cls, path: str | Path, *, embedder: TextEmbedder | None = None) -> ScopeIndex:
         """Read an index written by :meth:`save`. Without ``embedder``, one for the index's
-        model is made on the first query."""
-        path = Path(path)
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                meta = json.loads(gzip.decompress(data["meta"].tobytes()).decode("utf-8"))
-                training_vectors = data["training"].astype(np.float32)
-                market_vectors = data["market"].astype(np.float32)
-                calibration = data["calibration"]
-        except FileNotFoundError:
-            raise ScopeIndexError(f"{path}: no such index file") from None
-        except (OSError, ValueError, KeyError, EOFError) as exc:
-            raise ScopeIndexError(f"{path}: not a scope index ({exc}); build it again") from exc
-        if meta.get("version") != INDEX_VERSION:
-            raise ScopeIndexError(f"{path}: an index of version {meta.get('version')}, this toolkit reads {INDEX_VERSION}; build it again")
+        model is made on the first query. Loaded records have no descriptions."""
+        from .index_file import read
 
-        def records(rows: list[list[Any]]) -> list[ToolRecord]:
-            return [ToolRecord(s, n, d, {}, src, o, c) for s, n, d, src, o, c in rows]
+        piece = read(path)
+        if embedder is not None and getattr(embedder, "model_id", piece.model_id) != piece.model_id:
+            raise ScopeIndexError(f"{path} was built with the model {piece.model_id!r}, not {embedder.model_id!r}")
 
-        if embedder is not None and getattr(embedder, "model_id", meta["model_id"]) != meta["model_id"]:
-            raise ScopeIndexError(
-                f"{path} was built with the model {meta['model_id']!r}, not {embedder.model_id!r}"
-            )
+        def records(rows: list[list[Any]], source: str) -> list[ToolRecord]:
+            return [ToolRecord(server, name, "", {}, source, origin, category) for server, name, origin, category in rows]
+
         return cls(
-            records(meta["training"]),
-            training_vectors,
-            records(meta["market"]),
-            market_vectors,
+            records(piece.training, "training"),
+            piece.training_vectors,
+            records(piece.market, "market"),
+            piece.market_vectors,
             embedder=embedder,
-            model_id=meta["model_id"],
-            calibration=calibration,
-            platform_terms=meta["platform_terms"],
-            coverage_k=meta["coverage_k"],
-            neighbours_k=meta["neighbours_k"],
-            info=meta.get("info"),
+            model_id=piece.model_id,
+            calibration=piece.calibration,
+            platform_terms=piece.platform_terms,
+            coverage_k=piece.coverage_k,
+            neighbours_k=piece.neighbours_k,
+            info=piece.info,
+            projection=piece.projection,
+            storage=piece.storage,
         )
 
     # ---- scoring ---------------------------------------------------------------------------
@@ -415,8 +411,10 @@ class ScopeIndex:
     def score_vectors(
         self, records: Sequence[ToolRecord], vectors: np.ndarray, *, k: int | None = None, batch_size: int = 512
     ) -> list[Applicability]:
-        """Score tools whose vectors are known (rows of the index's model)."""
+        """Score tools whose vectors are known (rows of the index's model; a reduced index
+        projects them into its own dimensions)."""
         k = self.neighbours_k if k is None else k
+        vectors = self.to_index_space(vectors)
         results: list[Applicability] = []
         kt = max(k, self.coverage_k)
         t_vals, t_idxs = nearest(vectors, self.training_vectors, k=kt, rows=batch_size)
@@ -463,9 +461,23 @@ class ScopeIndex:
                 )
         return results
 
+    def to_index_space(self, vectors: np.ndarray) -> np.ndarray:
+        """Rows of the model's vectors as this index compares them: projected and normalised
+        again where the index keeps fewer dimensions."""
+        vectors = np.asarray(vectors, dtype=np.float32)
+        if self.projection is None or vectors.shape[1] == self.training_vectors.shape[1] != self.projection.shape[0]:
+            return vectors
+        if vectors.shape[1] != self.projection.shape[0]:
+            raise ScopeIndexError(f"vectors of {vectors.shape[1]} dimensions for an index of a {self.projection.shape[0]}-dimensional model")
+        projected = vectors @ self.projection
+        norms = np.linalg.norm(projected, axis=1, keepdims=True)
+        norms[norms == 0] = 1.0
+        return projected / norms
+
     @staticmethod
     def _neighbour(side: str, record: ToolRecord, similarity: float) -> dict[str, Any]:
-        description = record.description if len(record.description) <= 200 else record.description[:197] + "..."
+        text = record.description
+        description = (text if len(text) <= 200 else text[:197] + "...") if text else None
         return {
             "side": side,
             "name": record.name,

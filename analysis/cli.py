@@ -16,6 +16,8 @@ __all__ = ["scope"]
 # subcommands defined in other analysis modules: name -> (module, one-line help), imported on use
 LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("analysis.cli_check", "Can these tools be simulated safely? A score, a verdict and the reasons."),
+    "build-index": ("analysis.cli_index", "Make the scope index that `gtm scope check` reads, from the public data (or any files)."),
+    "serve": ("analysis.cli_index", "Answer scope checks from one long-lived process: JSON lines on stdio, or HTTP with --port."),
 }
 
 

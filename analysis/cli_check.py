@@ -1,17 +1,18 @@
 """``gtm scope check``: can these tools be simulated safely?
 
-    gtm scope check "TEXT" | --spec FILE | --catalog FILE | --tools-list FILE
-                    [--json] [--index PATH] [--sample N] [-k N] [--rebuild]
+    gtm scope check "TEXT" | --spec FILE | --catalog FILE | --tools-list FILE | --file FILE
+                    [--json] [--index PATH] [-k N]
 
-TEXT is ``"name: description"`` or a description alone. The inputs may be combined; every tool
-of every input is scored. The scope index (training APIs and market tools with their
-embeddings, see ``analysis.applicability``) is built on first use from the public data of
-``GTM_DATA_DIR`` and kept under ``$GTM_CACHE_DIR/scope/`` (default ``~/.cache/gtm-toolkit/scope/``);
-later runs load it. ``--index PATH`` reads that index file, or builds it there when absent.
+TEXT is ``"name: description"`` or a description alone; ``--file`` reads one such text (or one
+JSON tool object) per line. The inputs may be combined; every tool of every input is scored.
+The scope index (training APIs and market tools as vectors, see ``analysis.applicability`` and
+``analysis.index_file``) is read, never built: ``--index PATH``, else ``$GTM_SCOPE_INDEX``, else the
+one ``gtm scope build-index`` wrote under ``$GTM_CACHE_DIR/scope/``, else the one the package
+ships (``analysis.index_path``).
 
 ``--json`` prints JSON Lines: one JSON object per tool, in input order, with ``tool``,
 ``score``, ``verdict``, ``reasons``, ``neighbours`` (``side``, ``name``, ``server``, ``origin``,
-``similarity``, ``description``), ``coverage``, ``similarity``, ``market_similarity``,
+``similarity``, ``description``: null from a saved index, which keeps no texts), ``coverage``, ``similarity``, ``market_similarity``,
 ``market_only`` and ``flags``. Without it, a compact table (for one tool: its reasons and
 neighbours). The score is the calibrated coverage discounted for each reason to prefer the
 real tool; see ``analysis.applicability`` for the coverage, ``analysis.verdicts`` for the score
@@ -27,74 +28,41 @@ from typing import Any
 
 import click
 
-__all__ = ["check", "default_index_path", "open_index"]
-
-
-def default_index_path(sample: int | None = None, seed: int = 0) -> Path:
-    """Where the CLI keeps the index built from the public data: a file named by a hash of the
-    data files (path, size, time), the model, the sample and the index version."""
-    from gtm_core.data import MARKET, TRAINING_APIS, data_file
-
-    from .applicability import INDEX_VERSION, index_key
-    from .embed import DEFAULT_MODEL, default_cache_dir
-
-    files = []
-    for relative in (TRAINING_APIS, MARKET):
-        path = data_file(relative)
-        if path is not None:
-            stat = path.stat()
-            files.append([str(path.resolve()), stat.st_size, stat.st_mtime_ns])
-        else:
-            files.append([relative, None, None])
-    key = index_key(INDEX_VERSION, DEFAULT_MODEL, files, sample, seed)
-    return default_cache_dir().parent / "scope" / f"index-{key}.npz"
+__all__ = ["check", "open_index"]
 
 
 def _make_embedder(model_id: str | None = None) -> Any:
-    """The embedder of the CLI (a seam: tests replace it)."""
+    """The embedder of the CLI (a seam: tests replace it). Queries are few and short, so no
+    disk cache and no progress bar."""
     from .embed import DEFAULT_MODEL, Embedder
 
-    return Embedder(None if model_id in (None, DEFAULT_MODEL) else model_id, progress=True)
+    return Embedder(None if model_id in (None, DEFAULT_MODEL) else model_id, progress=False, cache=False)
 
 
-def open_index(index: str | Path | None = None, *, sample: int | None = None, rebuild: bool = False) -> Any:
-    """The scope index: read from ``index`` (or the default path), else built from the public
-    data and saved there."""
-    from gtm_core.data import MARKET, TRAINING_APIS, data_file
+def open_index(index: str | Path | None = None) -> Any:
+    """The scope index of :func:`analysis.index_path.find_index` (``index``, else the first of
+    ``$GTM_SCOPE_INDEX``, the built one and the shipped one), loaded with the CLI's embedder. It is
+    never built here: ``gtm scope build-index`` builds it."""
+    from .applicability import ScopeIndex
+    from .index_path import find_index
 
-    from .applicability import ScopeIndex, ScopeIndexError
-
-    path = Path(index).expanduser() if index is not None else default_index_path(sample)
-    if path.exists() and not rebuild:
-        loaded = ScopeIndex.load(path)
-        loaded.embedder = _make_embedder(loaded.model_id)
-        return loaded
-    if data_file(TRAINING_APIS) is None or data_file(MARKET) is None:
-        where = f"no index at {path}, and " if index is not None else ""
-        raise click.ClickException(
-            f"{where}the public data ({TRAINING_APIS}, {MARKET}) was not found: set GTM_DATA_DIR to the "
-            "data folder, or pass --index PATH of a built index"
-        )
-    from .market import load_market, load_training
-
-    training, market = load_training(), load_market()
-    counts = f"{sample} of each side" if sample else f"{len(training):,} training APIs and {len(market):,} market tools"
-    click.echo(f"building the scope index from {counts} (first run; kept in {path})", err=True)
-    try:
-        built = ScopeIndex.build(training, market, embedder=_make_embedder(), sample=sample)
-    except ScopeIndexError as exc:
-        raise click.ClickException(str(exc)) from exc
-    built.save(path)
-    return built
+    loaded = ScopeIndex.load(find_index(index))
+    loaded.embedder = _make_embedder(loaded.model_id)
+    return loaded
 
 
-def _gather(text: tuple[str, ...], spec: tuple[str, ...], catalog: tuple[str, ...], tools_list: tuple[str, ...]) -> list[Any]:
+def _gather(
+    text: tuple[str, ...], spec: tuple[str, ...], catalog: tuple[str, ...], tools_list: tuple[str, ...], text_files: tuple[str, ...] = ()
+) -> list[Any]:
     from gtm_core.errors import GTMError
 
     from .market import load_catalog_file, load_tools_list_dump
+    from .queries import read_queries
 
     tools: list[Any] = [t for t in text]
     try:
+        for path in text_files:
+            tools += read_queries(path)
         for path in spec:
             tools += load_catalog_file(path)
         for path in catalog:
@@ -164,7 +132,7 @@ def _print_one(result: Any) -> None:
             click.echo(f"  nearest {side} tools:")
             for n in near:
                 label = f"{n['server']}/{n['name']}" if n.get("server") else n["name"]
-                click.echo(f"    {n['similarity']:.2f}  {_clip(label, 40)}  {_clip(n['description'], 70)}")
+                click.echo(f"    {n['similarity']:.2f}  {_clip(label, 40)}  {_clip(n['description'] or n.get('origin') or '', 70)}".rstrip())
 
 
 @click.command("check", context_settings={"help_option_names": ["-h", "--help"]})
@@ -173,20 +141,18 @@ def _print_one(result: Any) -> None:
 @click.option("--catalog", "catalog", multiple=True, type=click.Path(exists=True), help="A catalog file or folder: every tool is scored.")
 @click.option("--tools-list", "tools_list", multiple=True, type=click.Path(exists=True, dir_okay=False), help="An MCP tools/list dump: every tool is scored.")
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines: one object per tool (score, verdict, reasons, neighbours, ...).")
-@click.option("--index", "index", type=click.Path(dir_okay=False), help="The index file to read (built there when absent).")
-@click.option("--sample", type=click.IntRange(min=2), help="Build the index from N tools of each side (a quick, rougher index).")
+@click.option("--file", "text_files", multiple=True, type=click.Path(exists=True, dir_okay=False), help="One tool per line: a TEXT or a JSON tool object.")
+@click.option("--index", "index", type=click.Path(dir_okay=False), help="The index file to read (default: the built one, else the shipped one).")
 @click.option("-k", "--neighbours", "k", type=click.IntRange(min=0), default=3, show_default=True, help="Neighbours listed per side.")
-@click.option("--rebuild", is_flag=True, help="Build the index again even if it exists.")
 def check(
     text: tuple[str, ...],
     spec: tuple[str, ...],
     catalog: tuple[str, ...],
     tools_list: tuple[str, ...],
+    text_files: tuple[str, ...],
     as_json: bool,
     index: str | None,
-    sample: int | None,
     k: int,
-    rebuild: bool,
 ) -> None:
     """Can these tools be simulated safely? A score, a verdict and the reasons.
 
@@ -195,11 +161,11 @@ def check(
     """
     from gtm_core.errors import GTMError
 
-    tools = _gather(text, spec, catalog, tools_list)
+    tools = _gather(text, spec, catalog, tools_list, text_files)
     if not tools:
-        raise click.UsageError("give a TEXT, --spec FILE, --catalog FILE or --tools-list FILE")
+        raise click.UsageError("give a TEXT, --spec FILE, --catalog FILE, --tools-list FILE or --file FILE")
     try:
-        scope = open_index(index, sample=sample, rebuild=rebuild)
+        scope = open_index(index)
         results = scope.score_many(tools, k=k)
     except GTMError as exc:
         raise click.ClickException(str(exc)) from exc

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from gtm_core.errors import GTMError
@@ -15,7 +16,7 @@ from gtm_core.spec import ToolSpec
 
 from .market import ToolRecord, record_from_spec
 
-__all__ = ["ScopeIndexError", "as_record", "query_label"]
+__all__ = ["ScopeIndexError", "as_record", "query_label", "read_queries", "read_query_line"]
 
 
 class ScopeIndexError(GTMError):
@@ -81,3 +82,27 @@ def query_label(record: ToolRecord) -> str:
         return record.label
     text = record.description
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def read_query_line(line: str, where: str = "a query line") -> Any:
+    """One tool of a query line: a JSON object when the line starts with ``{``, else the text."""
+    import json
+
+    text = line.strip()
+    if not text.startswith("{"):
+        return text
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ScopeIndexError(f"{where}: a line that starts with '{{' must be a JSON tool object ({exc.msg})") from None
+
+
+def read_queries(path: str | Path) -> list[Any]:
+    """The tools of a query file: one per line, a ``"name: description"`` text or a JSON object
+    (an MCP tool, an OpenAI function, a catalog line); blank lines are skipped."""
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScopeIndexError(f"{path}: cannot read it ({exc})") from exc
+    return [read_query_line(line, f"{path}:{number}") for number, line in enumerate(lines, start=1) if line.strip()]

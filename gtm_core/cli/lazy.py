@@ -1,7 +1,8 @@
 """A click group whose subcommands live in other modules and are imported only when used.
 
 ``gtm`` and ``gtm scope`` are such groups: each names its lazy subcommands in a table,
-``{name: (module, one-line help)}``, where the module defines a click command of that name::
+``{name: (module, one-line help)}``, where the module defines a click command of that name
+(with ``_`` for ``-``: ``build-index`` is ``build_index``)::
 
     @click.group(cls=LazyGroup, lazy_commands={"check": ("analysis.cli_check", "Can these tools be simulated?")})
     def scope() -> None: ...
@@ -69,7 +70,7 @@ class LazyGroup(click.Group):
             if exc.name is not None and (module_name == exc.name or module_name.startswith(exc.name + ".")):
                 return None  # the module itself (or its package) is not installed
             raise
-        command = getattr(module, name, None)
+        command = getattr(module, name, None) or getattr(module, name.replace("-", "_"), None)
         if not isinstance(command, click.Command):
             raise RuntimeError(f"{module_name} defines no click command named {name!r}; fix the lazy command table of {self.name!r}")
         return command

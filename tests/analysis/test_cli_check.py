@@ -122,13 +122,23 @@ def test_check_without_a_tool_is_a_usage_error(index_path):
     assert result.exit_code == 2 and "give a TEXT" in result.output
 
 
-def test_check_without_data_or_index_says_to_set_gtm_data_dir_or_pass_an_index(tmp_path, monkeypatch):
-    monkeypatch.setenv("GTM_DATA_DIR", str(tmp_path / "no-data"))
+def test_check_with_no_index_anywhere_says_to_run_build_index_and_builds_nothing(tmp_path, monkeypatch):
+    import analysis.index_path as index_path
+
     monkeypatch.setenv("GTM_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("GTM_SCOPE_INDEX", raising=False)
+    monkeypatch.setattr(index_path, "shipped_index_path", lambda: tmp_path / "not-shipped.npz")
     result = run("weather: Weather for a city")
     assert result.exit_code == 1
     (line,) = result.output.strip().splitlines()
-    assert "GTM_DATA_DIR" in line and "--index" in line
+    assert "no scope index" in line and "gtm scope build-index" in line
+    assert not (tmp_path / "cache").exists()
+
+
+def test_check_with_a_missing_index_file_names_the_command_that_makes_it(tmp_path):
+    result = run("weather: Weather for a city", "--index", str(tmp_path / "absent.npz"))
+    assert result.exit_code == 1
+    assert "no such index file" in result.output and "gtm scope build-index -o" in result.output
 
 
 def test_check_with_a_broken_index_file_is_a_one_line_error(tmp_path):
@@ -140,27 +150,33 @@ def test_check_with_a_broken_index_file_is_a_one_line_error(tmp_path):
     assert "not a scope index" in line
 
 
-def test_the_default_index_lives_under_gtm_cache_dir_and_depends_on_the_sample(tmp_path, monkeypatch):
-    monkeypatch.setenv("GTM_CACHE_DIR", str(tmp_path))
-    full, sampled = cli_check.default_index_path(), cli_check.default_index_path(100)
-    assert full.parent == tmp_path / "scope" and full.suffix == ".npz" and full != sampled
+def test_check_finds_the_index_in_gtm_scope_index_then_the_built_one_then_the_shipped_one(index_path, tmp_path, monkeypatch):
+    import analysis.index_path as where
+
+    shipped = tmp_path / "shipped.npz"
+    monkeypatch.setattr(where, "shipped_index_path", lambda: shipped)
+    monkeypatch.setenv("GTM_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("GTM_SCOPE_INDEX", raising=False)
+    shipped.write_bytes(index_path.read_bytes())
+    assert where.find_index() == shipped
+    built = where.built_index_path()
+    built.parent.mkdir(parents=True)
+    built.write_bytes(index_path.read_bytes())
+    assert where.find_index() == built and built.parent == tmp_path / "cache" / "scope"
+    monkeypatch.setenv("GTM_SCOPE_INDEX", str(index_path))
+    assert where.find_index() == index_path
+    assert run("weather: Weather for a city", "--json").exit_code == 0
 
 
-@pytest.mark.slow
-@pytest.mark.data
-@pytest.mark.filterwarnings("ignore::DeprecationWarning")
-@pytest.mark.filterwarnings("ignore::FutureWarning")
-def test_check_builds_an_index_from_the_public_data_once_and_reuses_it(training_apis_path, market_path, tmp_path):
-    index = tmp_path / "scope.npz"
-    args = ["get_weather: Look up the weather forecast for a city", "--json", "--index", str(index), "--sample", "300"]
-    first = CliRunner().invoke(check, args, catch_exceptions=False)
-    assert first.exit_code == 0, first.output
-    assert index.exists()
-    second = CliRunner().invoke(check, args, catch_exceptions=False)
-    assert second.exit_code == 0
-    a, b = json_lines(first.stdout)[0], json_lines(second.stdout)[0]
-    assert a["verdict"] == b["verdict"] and a["score"] == pytest.approx(b["score"], abs=0.02)
-    assert "building the scope index" in first.stderr and "building" not in second.stderr
+def test_check_reads_one_tool_per_line_of_a_file_texts_and_json_objects(index_path, tmp_path):
+    queries = tmp_path / "queries.txt"
+    queries.write_text('weather_now: Current weather for a city\n\n{"name": "to_miles", "description": "Convert kilometres to miles"}\n')
+    result = run("--file", str(queries), "--json", "--index", str(index_path))
+    assert result.exit_code == 0, result.output
+    assert [o["tool"] for o in json_lines(result.output)] == ["weather_now", "to_miles"]
+    queries.write_text("{not json\n")
+    bad = run("--file", str(queries), "--index", str(index_path))
+    assert bad.exit_code == 1 and "queries.txt:1" in bad.output and "JSON tool object" in bad.output
 
 
 def test_check_is_a_subcommand_of_gtm_scope(index_path):

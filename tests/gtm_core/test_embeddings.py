@@ -55,7 +55,7 @@ def test_loading_the_packaged_model_leaves_hf_hub_offline_as_it_was(monkeypatch,
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
     monkeypatch.setitem(sys.modules, "sentence_transformers", types.SimpleNamespace(SentenceTransformer=_RecordingModel))
     _RecordingModel.seen.clear()
-    model = Embedder(cache_dir=tmp_path, progress=False)._load_model()
+    model = Embedder(cache_dir=tmp_path, progress=False, backend="sentence-transformers")._load_model()
     assert isinstance(model, _RecordingModel)
     assert _RecordingModel.seen == [(packaged, "1", True)]
     assert HUB_OFFLINE_ENV not in os.environ and not constants.is_offline_mode()
