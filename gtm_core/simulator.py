@@ -168,7 +168,10 @@ class Simulator:
             episode = self.episodes.get(call.episode)
             item = _Pending(call, time.perf_counter(), episode)
             with episode.lock:
-                self._prepare(item)
+                try:
+                    self._prepare(item)
+                except Exception as exc:  # one broken call must not cost the batch its other results
+                    item.result = self._internal_failure(item, exc)
             pending.append(item)
         return pending
 
@@ -259,7 +262,10 @@ class Simulator:
         for item in pending:
             if item.result is None:
                 with item.episode.lock:
-                    item.result = self._finish(item)
+                    try:
+                        item.result = self._finish(item)
+                    except Exception as exc:  # one broken call must not cost the batch its other results
+                        item.result = self._internal_failure(item, exc)
             results.append(item.result)
         return results
 
@@ -296,6 +302,16 @@ class Simulator:
             episode=episode.id,
             fallback=item.fallback,
         )
+
+    def _internal_failure(self, item: _Pending, exc: Exception) -> ToolResult:
+        logger.exception("simulating a call of %r failed", item.call.tool)
+        body = {"error": {"code": 500, "status": "INTERNAL", "type": "internal_error",
+                          "message": f"the simulator failed on this call: {type(exc).__name__}: {exc}"}}  # fmt: skip
+        try:
+            return self._error(item, body, "internal_error", "simulator")
+        except Exception:  # noqa: BLE001 - not even recordable: answer without recording
+            return ToolResult(json.dumps(body, ensure_ascii=False), body, True, "internal_error", "simulator", False,
+                              (time.perf_counter() - item.started) * 1000.0, item.call.tool, item.episode.id)  # fmt: skip
 
     def _error(self, item: _Pending, body: dict[str, Any], kind: str, engine: str) -> ToolResult:
         text = json.dumps(body, ensure_ascii=False)

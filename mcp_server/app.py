@@ -20,7 +20,8 @@ import signal
 import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from contextvars import ContextVar
+from dataclasses import dataclass, replace
 from importlib import metadata
 from typing import Any
 
@@ -62,6 +63,10 @@ INSTRUCTIONS = (
     "share an episode share a world: pass _meta {\"gtm/episode\": ID} (or the X-GTM-Episode header) "
     "to keep rollouts apart."
 )
+
+
+_NOT_AN_OBJECT: ContextVar[tuple[Any, ...]] = ContextVar("gtm_non_object_arguments", default=())
+"""The ``arguments`` of the tools/call being handled when they are no JSON object (see ``_non_object_arguments``)."""
 
 
 class NoToolsError(GTMError):
@@ -166,6 +171,7 @@ class GTMServer:
         )
         self.server.add_notification_handler("notifications/initialized", types.NotificationParams, self._on_initialized)
         self.server.middleware.append(self._list_cache)
+        self.server.middleware.append(self._non_object_arguments)
 
     def __repr__(self) -> str:
         mode = "meta-tools" if self.meta_tools else f"{len(self.listing)} tools"
@@ -333,6 +339,26 @@ class GTMServer:
             listing.remember(key, result)
         return result
 
+    async def _non_object_arguments(self, ctx: Any, call_next: CallNext) -> HandlerResult:
+        """Let ``tools/call`` arguments that are no object (a string, an array, a number) reach the tool.
+
+        The SDK would refuse them with a bare -32602 before any handler runs; here they are
+        set aside, the request goes on with ``{}``, and ``_call_tool`` hands the original
+        value to the Simulator, which answers with the tool's own ``arguments_not_object``
+        error result saying what to send.
+        """
+        params = ctx.params
+        if ctx.method != "tools/call" or not isinstance(params, Mapping):
+            return await call_next(ctx)
+        arguments = params.get("arguments")
+        if arguments is None or isinstance(arguments, Mapping):
+            return await call_next(ctx)
+        token = _NOT_AN_OBJECT.set((arguments,))
+        try:
+            return await call_next(replace(ctx, params={**params, "arguments": {}}))
+        finally:
+            _NOT_AN_OBJECT.reset(token)
+
     async def _list_tools(self, ctx: Any, params: types.PaginatedRequestParams | None) -> dict[str, Any]:
         try:
             page = self.listing.page(params.cursor if params is not None else None)
@@ -355,6 +381,9 @@ class GTMServer:
         if context is not None:
             state.simulator.episode(episode.id, hidden_context=context)
         arguments: Any = params.arguments if params.arguments is not None else {}
+        set_aside = _NOT_AN_OBJECT.get()
+        if set_aside:
+            arguments = set_aside[0]
         too_large = self._too_large(arguments, episode)  # once: call_tool's inner arguments are inside these
         if too_large is not None:
             return too_large
@@ -398,7 +427,10 @@ class GTMServer:
         return _result(result, structured=_has_output_schema(spec))
 
     def _too_large(self, arguments: Any, episode: EpisodeHandle) -> types.CallToolResult | None:
-        size = len(json.dumps(arguments, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+        try:  # a lone surrogate counts as its 3 bytes here; the checks answer it as an invalid value
+            size = len(json.dumps(arguments, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass"))
+        except (ValueError, RecursionError):  # nested too deeply to measure: the checks answer it
+            return None
         if size <= self.max_argument_bytes:
             return None
         message = f"the arguments are {size} bytes as JSON, over this server's limit of {self.max_argument_bytes} bytes (--max-argument-bytes)"
