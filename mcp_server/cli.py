@@ -71,6 +71,9 @@ def _setup_logging(level: str) -> None:
 @click.option("--upstream", "upstreams", multiple=True, metavar="'COMMAND ARGS'",
               help="Proxy mode: a real MCP server to start (stdio) and front (repeatable); its tools replace the catalog.")
 @click.option("--upstream-url", "upstream_urls", multiple=True, metavar="URL", help="Proxy mode: a real MCP server at a streamable HTTP URL (repeatable).")
+@click.option("--upstream-env", "upstream_env", multiple=True, metavar="NAME[=VALUE]",
+              help="Proxy mode: an environment variable for the --upstream servers, this process's value or VALUE (repeatable). "
+                   "They get only PATH, HOME, the locale and the like otherwise; the --token-env variable is never passed.")
 @click.option("--policy", "policies", multiple=True, metavar="[GLOB=]POLICY",
               help="Proxy mode: sim, real, warmup:N[/episode|/step], fallback or shadow; for all tools, or GLOB=POLICY for some (repeatable, first match wins). Default: sim.")
 @click.option("--policy-file", type=click.Path(dir_okay=False), default=None, metavar="FILE",
@@ -104,6 +107,7 @@ def serve(
     max_request_bytes: int,
     upstreams: tuple[str, ...],
     upstream_urls: tuple[str, ...],
+    upstream_env: tuple[str, ...],
     policies: tuple[str, ...],
     policy_file: str | None,
     record: str | None,
@@ -149,15 +153,15 @@ def serve(
         from .proxy_cli import serve_proxy
 
         serve_proxy(
-            commands=upstreams, urls=upstream_urls, policies=policies, policy_file=policy_file, record=record,
+            commands=upstreams, urls=upstream_urls, env=upstream_env, token_env=token_env, policies=policies, policy_file=policy_file, record=record,
             upstream_timeout=upstream_timeout, transport=transport,
             http={"host": host, "port": port, "token": token, "max_request_bytes": max_request_bytes, "allowed_hosts": allowed_hosts},
             engine=engine_instance, seed=seed, cache=cache_path, faults=fault_rate or None, field=field, tools=tool_globs,
             page_size=page_size, first_page_size=first_page_size, meta_tools=meta_tools, max_argument_bytes=max_argument_bytes,
         )  # fmt: skip
         return
-    if policies or policy_file or record:
-        raise click.UsageError("--policy, --policy-file and --record apply to proxy mode only: add --upstream or --upstream-url")
+    if policies or policy_file or record or upstream_env:
+        raise click.UsageError("--policy, --policy-file, --record and --upstream-env apply to proxy mode only: add --upstream or --upstream-url")
     catalog = Catalog.load(*catalogs) if catalogs else Catalog.shipped()
     if catalog.problems:
         shown = "; ".join(str(p) for p in catalog.problems[:3])
