@@ -36,6 +36,7 @@ from mcp.shared.exceptions import MCPError
 from mcp_types import methods as _methods
 
 from gtm_core import Catalog, GTMError, Simulator, ToolResult, ToolSpec
+from gtm_core.episodes import EpisodeExpiredError
 from gtm_core.checks import check_arguments, error_response, primary_kind, unknown_tool_response
 
 from . import meta
@@ -379,7 +380,10 @@ class GTMServer:
             return _failure("invalid_episode", 400, "INVALID_ARGUMENT", str(exc), None)
         state = self._state  # one reload-consistent view for the whole call
         if context is not None:
-            state.simulator.episode(episode.id, hidden_context=context)
+            try:
+                state.simulator.episode(episode.id, hidden_context=context)
+            except EpisodeExpiredError:
+                pass  # the call itself answers episode_expired
         arguments: Any = params.arguments if params.arguments is not None else {}
         set_aside = _NOT_AN_OBJECT.get()
         if set_aside:

@@ -12,6 +12,7 @@ import json
 import os
 import queue
 import subprocess
+import tempfile
 import sys
 import threading
 from collections.abc import Iterator, Sequence
@@ -37,15 +38,26 @@ def end(process: subprocess.Popen[Any]) -> int:
 
 @contextmanager
 def http_server(*args: str, env: dict[str, str] | None = None) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
-    """``gtm serve --transport http`` on a free port with ARGS; yields (process, port)."""
+    """``gtm serve --transport http`` on a free port with ARGS; yields (process, port).
+
+    The server's stderr goes to a file: ``log(process)`` reads it, during the run or after.
+    """
     port = free_port()
     command = gtm("serve", "--transport", "http", "--port", str(port), "--log-level", "warning", *args)
-    process = subprocess.Popen(command, env={**os.environ, **(env or {})}, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        wait_until_listening(process, port)
-        yield process, port
-    finally:
-        end(process)
+    with tempfile.NamedTemporaryFile(prefix="gtm-serve-", suffix=".log") as stderr:
+        process = subprocess.Popen(command, env={**os.environ, **(env or {})}, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr)
+        process.log_path = stderr.name  # type: ignore[attr-defined]
+        try:
+            wait_until_listening(process, port)
+            yield process, port
+        finally:
+            end(process)
+
+
+def log(process: subprocess.Popen[Any]) -> str:
+    """What a server of ``http_server`` wrote on stderr so far."""
+    with open(process.log_path, encoding="utf-8", errors="replace") as fh:  # type: ignore[attr-defined]
+        return fh.read()
 
 
 def post(port: int, body: bytes, headers: dict[str, str] | None = None, timeout: float = 30.0) -> tuple[int, Any, dict[str, str]]:
