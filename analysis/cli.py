@@ -101,7 +101,8 @@ def _print_report(report: Any, *, n_regions: int) -> None:
 @click.option("--n-boot", type=click.IntRange(min=0), default=1000, show_default=True, help="Bootstrap resamples for the intervals.")
 @click.option("--clusters", type=click.IntRange(min=1), default=12, show_default=True, help="Clusters per side for the exclusive regions.")
 @click.option("--regions", "n_regions", type=click.IntRange(min=0), default=5, show_default=True, help="Regions to print per side.")
-@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None, envvar="GTM_CACHE_DIR", help="Embedding cache folder (its embeddings/ subfolder); default ~/.cache/gtm-toolkit.")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None, envvar="GTM_CACHE_DIR",
+              help="Embedding cache folder (its embeddings/ subfolder); default ~/.cache/gtm-toolkit.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as one JSON object.")
 @click.option("--html", "html_out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write the overlap map as HTML (needs a --method).")
 def overlap(

@@ -52,19 +52,38 @@ _EXPORTS: dict[str, str] = {
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)
 
-if TYPE_CHECKING:  # for type checkers and IDEs
-    from .catalog import Catalog, shipped_catalog_path
-    from .convert import spec_from_mcp, spec_from_openai, spec_from_row, spec_to_mcp, spec_to_openai, spec_to_row
-    from .data import data_dir, data_file
-    from .dedup import Dropped, deduplicate
-    from .errors import CatalogError, CatalogLineError, GTMError, ImportFormatError, SpecError, UnknownToolError
-    from .cache import ResponseCache
-    from .checks import ErrorKind, check_arguments
-    from .episodes import Episode, EpisodeLimits
-    from .faults import FaultInjector
-    from .importers import read_tools
-    from .results import ToolCall, ToolResult
-    from .sampler import sample_arguments
-    from .simulator import Simulator
-    from .spec import ToolSpec, normalize_schema
-    from .validate import Problem, validate_catalog, validate_spec
+if TYPE_CHECKING:  # for type checkers and IDEs (`X as X`: an explicit re-export)
+    from .cache import ResponseCache as ResponseCache
+    from .catalog import Catalog as Catalog
+    from .catalog import shipped_catalog_path as shipped_catalog_path
+    from .checks import ErrorKind as ErrorKind
+    from .checks import check_arguments as check_arguments
+    from .convert import spec_from_mcp as spec_from_mcp
+    from .convert import spec_from_openai as spec_from_openai
+    from .convert import spec_from_row as spec_from_row
+    from .convert import spec_to_mcp as spec_to_mcp
+    from .convert import spec_to_openai as spec_to_openai
+    from .convert import spec_to_row as spec_to_row
+    from .data import data_dir as data_dir
+    from .data import data_file as data_file
+    from .dedup import Dropped as Dropped
+    from .dedup import deduplicate as deduplicate
+    from .episodes import Episode as Episode
+    from .episodes import EpisodeLimits as EpisodeLimits
+    from .errors import CatalogError as CatalogError
+    from .errors import CatalogLineError as CatalogLineError
+    from .errors import GTMError as GTMError
+    from .errors import ImportFormatError as ImportFormatError
+    from .errors import SpecError as SpecError
+    from .errors import UnknownToolError as UnknownToolError
+    from .faults import FaultInjector as FaultInjector
+    from .importers import read_tools as read_tools
+    from .results import ToolCall as ToolCall
+    from .results import ToolResult as ToolResult
+    from .sampler import sample_arguments as sample_arguments
+    from .simulator import Simulator as Simulator
+    from .spec import ToolSpec as ToolSpec
+    from .spec import normalize_schema as normalize_schema
+    from .validate import Problem as Problem
+    from .validate import validate_catalog as validate_catalog
+    from .validate import validate_spec as validate_spec

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -39,7 +40,7 @@ def cache_key(*parts: Any) -> str:
 class ResponseCache:
     """Engine answers by key in a SQLite file (or in memory with ``":memory:"``)."""
 
-    def __init__(self, path: str | Path = ":memory:", *, max_entries: int = DEFAULT_MAX_ENTRIES) -> None:
+    def __init__(self, path: str | os.PathLike[str] = ":memory:", *, max_entries: int = DEFAULT_MAX_ENTRIES) -> None:
         if max_entries < 1:
             raise ValueError(f"max_entries must be at least 1, got {max_entries}")
         self.path = str(path)
@@ -62,7 +63,8 @@ class ResponseCache:
             self.misses += 1
             return None
         self.hits += 1
-        return row[0]
+        text: str = row[0]
+        return text
 
     def put(self, key: str, text: str) -> None:
         """Store ``text`` under ``key`` (the first answer stays: later puts of a key are ignored)."""

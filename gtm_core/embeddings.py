@@ -35,7 +35,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
 from scipy import sparse
 
 from .catalog import tokenize

@@ -16,6 +16,7 @@ that starts afresh.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import logging
 import threading
@@ -90,6 +91,23 @@ class Episode:
     def __repr__(self) -> str:
         return f"Episode({self.id!r}, calls={self.calls}, entities={len(self.world)})"
 
+    def copy(self, episode_id: str) -> Episode:
+        """A new episode ``episode_id`` holding a copy of this one's history, world, hidden context and counts."""
+        twin = Episode(episode_id, limits=self.limits, hidden_context=copy.deepcopy(self.hidden_context))
+        with self.lock:
+            twin.history.extend(self.history)
+            twin.world = copy.deepcopy(self.world)
+            twin.calls = self.calls
+            twin._history_bytes = self._history_bytes
+            twin._sizes.extend(self._sizes)
+            twin._occurrences = OrderedDict(self._occurrences)
+        return twin
+
+    def context(self) -> tuple[tuple[HistoryItem, ...], dict[str, Any] | None]:
+        """(the history so far, the hidden context or None), read under the episode's lock."""
+        with self.lock:
+            return tuple(self.history), (dict(self.hidden_context) or None)
+
     def occurrence(self, call_key: str) -> int:
         """How many times this exact call was made before in the episode (and count this one).
 
@@ -146,16 +164,22 @@ class EpisodeStore:
                     raise EpisodeExpiredError(episode_id, reason)
                 episode = Episode(episode_id, limits=self.limits)
                 self._episodes[episode_id] = episode
-                while len(self._episodes) > self.limits.max_episodes:
-                    _, dropped = self._episodes.popitem(last=False)
-                    self.evicted += 1
-                    self._drop(dropped, f"it was the least recently used when more than {self.limits.max_episodes} episodes were live")
+                self._trim()
             else:
                 self._episodes.move_to_end(episode_id)
             episode.last_used = now
             if hidden_context is not None:
                 episode.hidden_context = dict(hidden_context)
             return episode
+
+    def fork(self, episode_id: str, into: str) -> Episode:
+        """A new episode ``into``, a copy of ``episode_id`` (created empty first if it does not exist)."""
+        twin = self.get(episode_id).copy(into)
+        with self._lock:
+            self._episodes[into] = twin
+            self._episodes.move_to_end(into)
+            self._trim()
+        return twin
 
     def reset(self, episode_id: str, *, hidden_context: Mapping[str, Any] | None = None) -> Episode:
         """Start the episode afresh (history and world emptied), optionally with new hidden context."""
@@ -167,6 +191,13 @@ class EpisodeStore:
         with self._lock:
             expired = self._expired.pop(_digest(episode_id), None) is not None
             return self._episodes.pop(episode_id, None) is not None or expired
+
+    def _trim(self) -> None:
+        """Drop the least recently used episodes beyond ``max_episodes`` (under the lock)."""
+        while len(self._episodes) > self.limits.max_episodes:
+            _, dropped = self._episodes.popitem(last=False)
+            self.evicted += 1
+            self._drop(dropped, f"it was the least recently used when more than {self.limits.max_episodes} episodes were live")
 
     def _evict_idle(self, now: float) -> None:
         while self._episodes:

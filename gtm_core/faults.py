@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .error_bodies import error_body
+
 __all__ = ["FAULT_KINDS", "FaultInjector"]
 
 # kind -> (HTTP code, status, message template)
@@ -48,13 +50,7 @@ class FaultInjector:
         kind = self.kinds[int(draw / self.rate * len(self.kinds)) % len(self.kinds)]
         code, status, template = FAULT_KINDS[kind]
         retry = 1 + digest[0] % 5
-        error: dict[str, Any] = {
-            "code": code,
-            "status": status,
-            "type": kind,
-            "message": template.format(tool=tool, retry=retry, timeout=30),
-            "retryable": True,
-        }
+        extra: dict[str, Any] = {"retryable": True}
         if kind == "rate_limit":
-            error["retry_after"] = retry
-        return {"error": error}
+            extra["retry_after"] = retry
+        return error_body(kind, code, status, template.format(tool=tool, retry=retry, timeout=30), **extra)

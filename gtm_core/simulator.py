@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -22,10 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import error_bodies
 from .answers import is_error_answer
 from .cache import ResponseCache, cache_key, canonical_json
 from .catalog import Catalog
-from .checks import check_parsed, error_response, parse_arguments, primary_kind, unknown_tool_response
+from .checks import check_parsed, parse_arguments, primary_kind
 from .engines import get_engine
 from .engines.base import Engine
 from .episodes import Episode, EpisodeExpiredError, EpisodeLimits, EpisodeStore
@@ -77,7 +79,7 @@ class Simulator:
         catalog: Catalog | Iterable[ToolSpec] | str | Path | None = None,
         *,
         engine: Engine | str = "schema",
-        cache: ResponseCache | str | Path | None = None,
+        cache: ResponseCache | str | os.PathLike[str] | None = None,
         seed: int = 0,
         faults: FaultInjector | float | None = None,
         check: bool = True,
@@ -91,7 +93,7 @@ class Simulator:
             catalog = Catalog(catalog)
         self.catalog = catalog
         self.engine = get_engine(engine) if isinstance(engine, str) else engine
-        self.cache = ResponseCache(cache) if isinstance(cache, (str, Path)) else cache
+        self.cache = ResponseCache(cache) if isinstance(cache, (str, os.PathLike)) else cache
         self.seed = seed
         self.faults = FaultInjector(rate=faults, seed=seed) if isinstance(faults, (int, float)) else faults
         self.check = check
@@ -144,6 +146,55 @@ class Simulator:
         """Forget an episode and free what it held."""
         return self.episodes.close(episode_id)
 
+    def fork_episode(self, episode_id: str, into: str) -> Episode:
+        """A new episode ``into`` that starts as a copy of ``episode_id`` (history, world, hidden context).
+
+        Calls in the fork never reach the original; close the fork when done with it.
+        """
+        return self.episodes.fork(episode_id, into)
+
+    def record_external(self, episode_id: str, tool: str, arguments: Mapping[str, Any], answer: Any, *, is_error: bool, size: int) -> None:
+        """Add a call answered elsewhere (a real tool) to an episode's history, so later simulated calls see it.
+
+        ``size`` is the answer's length in characters, counted against the episode's history bound.
+        """
+        episode = self.episodes.get(episode_id)
+        with episode.lock:
+            episode.record(HistoryItem(tool, dict(arguments), answer, is_error), size)
+
+    # ---- refusals: error results built here, so every error body has one owner -----------
+    def unknown_tool(self, name: str, suggestions: Sequence[str] = (), *, episode: str | None = None) -> ToolResult:
+        """The error result for a call to a tool that is not served (recorded in the episode like any call)."""
+        return self._refusal(ToolCall(name, {}, episode), error_bodies.unknown_tool(name, suggestions), "unknown_tool", record=True)
+
+    def check_call(self, spec: ToolSpec, arguments: Any, *, episode: str | None = None) -> ToolResult | None:
+        """The error result when ``arguments`` break ``spec`` (which need not be in the catalog), else None."""
+        parsed, problems = parse_arguments(arguments)
+        if parsed is not None:
+            problems = check_parsed(spec, parsed)
+        if not problems:
+            return None
+        kind = primary_kind(problems)
+        body = error_bodies.invalid_arguments(spec.name, problems)
+        return self._refusal(ToolCall(spec.name, parsed or {}, episode), body, kind.value if kind is not None else "invalid_value", record=True)
+
+    def refuse(self, tool: str, kind: str, code: int, status: str, message: str, *, episode: str | None = None) -> ToolResult:
+        """An error result for a call refused before simulation (too large, a bad episode id, an upstream failure).
+
+        Not recorded in the episode: the call never reached the tool.
+        """
+        return self._refusal(ToolCall(tool, {}, episode), error_bodies.error_body(kind, code, status, message), kind, record=False)
+
+    def _refusal(self, call: ToolCall, body: dict[str, Any], kind: str, *, record: bool) -> ToolResult:
+        if record:
+            item = _Pending(call, time.perf_counter(), self.episodes.get(call.episode))
+            with item.episode.lock:
+                return self._error(item, body, kind, "checks")
+        return ToolResult(
+            content=json.dumps(body, ensure_ascii=False), structured=body, is_error=True, error_kind=kind,
+            engine="checks", cached=False, latency_ms=0.0, tool=call.tool, episode=call.episode or "",
+        )  # fmt: skip
+
     def close(self) -> None:
         """Close the cache and the engine."""
         if self.cache is not None:
@@ -189,14 +240,14 @@ class Simulator:
         try:
             spec = self.catalog.get(call.tool)
         except UnknownToolError as exc:
-            item.result = self._error(item, unknown_tool_response(call.tool, exc.suggestions), "unknown_tool", "checks")
+            item.result = self._error(item, error_bodies.unknown_tool(call.tool, exc.suggestions), "unknown_tool", "checks")
             return
         item.spec = spec
         arguments, problems = parse_arguments(call.arguments)
         if arguments is not None and self.check:
             problems = check_parsed(spec, arguments)
         if problems:
-            item.result = self._error(item, error_response(spec, problems), primary_kind(problems).value, "checks")  # type: ignore[union-attr]
+            item.result = self._error(item, error_bodies.invalid_arguments(spec.name, problems), primary_kind(problems).value, "checks")  # type: ignore[union-attr]
             return
         assert arguments is not None
         arguments = dict(arguments)  # the caller's dict is not changed by the episode's world
@@ -263,9 +314,7 @@ class Simulator:
                 item.text = text
 
     def _engine_failure(self, item: _Pending, reason: str) -> ToolResult:
-        body = {"error": {"code": 502, "status": "ENGINE_ERROR", "type": "engine_error",
-                          "message": f"the {self.engine.name} engine failed: {reason}"}}  # fmt: skip
-        return self._error(item, body, "engine_error", self.engine.name)
+        return self._error(item, error_bodies.engine_failure(self.engine.name, reason), "engine_error", self.engine.name)
 
     def _finish_all(self, pending: list[_Pending]) -> list[ToolResult]:
         results = []
@@ -385,12 +434,4 @@ def _history_digest(episode: Episode) -> str:
 
 def _not_found(operation: EntityOperation, entity_id: str | None) -> dict[str, Any]:
     label = operation.entity.replace("_", " ")
-    return {
-        "error": {
-            "code": 404,
-            "status": "NOT_FOUND",
-            "type": "not_found",
-            "message": f"{label} {entity_id!r} not found; it was deleted earlier in this session.",
-            "details": [{"parameter": operation.id_parameter, "received": entity_id}],
-        }
-    }
+    return error_bodies.not_found(label, entity_id, operation.id_field, "it was deleted earlier in this session")

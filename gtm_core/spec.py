@@ -11,9 +11,9 @@ JSON object per line, and the simulator plays it.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 from collections.abc import Mapping
-import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -238,9 +238,9 @@ class ToolSpec:
             field=field_value,
             subfield=subfield,
             parameters=copy.deepcopy(parameters) if parameters is not None else None,  # type: ignore[arg-type]
-            required=list(data["required"]) if isinstance(data.get("required"), list) else data.get("required"),
+            required=list(data["required"]) if isinstance(data.get("required"), list) else data.get("required"),  # type: ignore[arg-type]
             response=copy.deepcopy(response),
-            examples=copy.deepcopy(data.get("examples")),
+            examples=copy.deepcopy(data.get("examples")),  # type: ignore[arg-type]
             source=data.get("source"),
             origin=origin,
         )

@@ -31,4 +31,4 @@ def run_sync(coroutine: Awaitable[T]) -> T:
     thread.join()
     if "error" in box:
         raise box["error"]
-    return box["value"]
+    return box["value"]  # type: ignore[no-any-return]

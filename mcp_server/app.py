@@ -13,6 +13,7 @@ episodes (so running episodes keep their worlds), then tells clients the list ch
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -21,7 +22,7 @@ import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
 
@@ -37,7 +38,6 @@ from mcp_types import methods as _methods
 
 from gtm_core import Catalog, GTMError, Simulator, ToolResult, ToolSpec
 from gtm_core.episodes import EpisodeExpiredError
-from gtm_core.checks import check_arguments, error_response, primary_kind, unknown_tool_response
 
 from . import meta
 from .defaults import DEFAULT_FIRST_PAGE_SIZE, DEFAULT_MAX_ARGUMENT_BYTES, DEFAULT_PAGE_SIZE
@@ -54,7 +54,7 @@ from .notify import ListChangedNotifier
 from .reload import CatalogWatcher
 from .tools import InvalidCursorError, Selection, ToolListing
 
-__all__ = ["DEFAULT_MAX_ARGUMENT_BYTES", "GTMServer", "NoToolsError"]
+__all__ = ["DEFAULT_MAX_ARGUMENT_BYTES", "GTMServer", "IncomingCall", "NoToolsError", "call_result"]
 
 logger = logging.getLogger(__name__)
 
@@ -113,6 +113,22 @@ class _State:
     listing: ToolListing
 
 
+@dataclass(frozen=True)
+class IncomingCall:
+    """One call of a served tool as the server received it, with the server's state at its start.
+
+    ``name`` is the name the client used; ``meta`` the request's ``_meta`` (empty when none);
+    ``simulator`` and ``selection`` stay those of the call's start even if a reload swaps them.
+    """
+
+    name: str
+    arguments: Any
+    episode: EpisodeHandle
+    meta: Mapping[str, Any]
+    simulator: Simulator
+    selection: Selection
+
+
 class GTMServer:
     """An MCP server whose tools are simulated.
 
@@ -166,7 +182,7 @@ class GTMServer:
             instructions=INSTRUCTIONS,
             lifespan=self._lifespan,
             get_tool_input_schema=self.input_schema,
-            on_list_tools=self._list_tools,
+            on_list_tools=self._list_tools,  # type: ignore[arg-type]  # a dict page, validated by the SDK per version
             on_call_tool=self._call_tool,
             on_subscriptions_listen=self.notifier.listen_handler,
         )
@@ -208,9 +224,13 @@ class GTMServer:
         if self.meta_tools:
             wire = [_meta_wire(spec) for spec in meta.META_TOOLS.values()]
         else:
-            wire = selection.wire_tools()
+            wire = self.wire_tools(selection)
         listing = ToolListing(wire, page_size=self.page_size, first_page_size=self.first_page_size)
         return _State(simulator, selection, listing)
+
+    def wire_tools(self, selection: Selection) -> list[dict[str, Any]]:
+        """The ``tools/list`` entries of a selection (a hook: the proxy lists its upstreams' own entries)."""
+        return selection.wire_tools()
 
     def _empty_reason(self, catalog: Catalog) -> str:
         if not len(catalog):
@@ -356,7 +376,7 @@ class GTMServer:
             return await call_next(ctx)
         token = _NOT_AN_OBJECT.set((arguments,))
         try:
-            return await call_next(replace(ctx, params={**params, "arguments": {}}))
+            return await call_next(dataclasses.replace(ctx, params={**params, "arguments": {}}))
         finally:
             _NOT_AN_OBJECT.reset(token)
 
@@ -373,12 +393,12 @@ class GTMServer:
         return result
 
     async def _call_tool(self, ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
+        state = self._state  # one reload-consistent view for the whole call
         try:
             episode = resolve_episode(ctx, process_episode=self.process_episode)
             context = hidden_context(ctx)
         except InvalidEpisodeError as exc:
-            return _failure("invalid_episode", 400, "INVALID_ARGUMENT", str(exc), None)
-        state = self._state  # one reload-consistent view for the whole call
+            return call_result(state.simulator.refuse(params.name, "invalid_episode", 400, "INVALID_ARGUMENT", str(exc)))
         if context is not None:
             try:
                 state.simulator.episode(episode.id, hidden_context=context)
@@ -388,57 +408,69 @@ class GTMServer:
         set_aside = _NOT_AN_OBJECT.get()
         if set_aside:
             arguments = set_aside[0]
-        too_large = self._too_large(arguments, episode)  # once: call_tool's inner arguments are inside these
+        request_meta = getattr(ctx, "meta", None)
+        call = IncomingCall(params.name, arguments, episode, request_meta if isinstance(request_meta, Mapping) else {}, state.simulator, state.selection)
+        too_large = self._too_large(call)  # once: call_tool's inner arguments are inside these
         if too_large is not None:
             return too_large
         if self.meta_tools:
-            return await self._call_meta(state, params.name, arguments, episode)
-        return await self._simulate(state, params.name, arguments, episode)
+            return await self._call_meta(call)
+        return await self.answer(call)
 
-    async def _call_meta(self, state: _State, name: str, arguments: Any, episode: EpisodeHandle) -> types.CallToolResult:
+    async def answer(self, call: IncomingCall) -> types.CallToolResult:
+        """Answer a call of a served tool (a hook: the default simulates it; the proxy routes it)."""
+        return await self.simulate(call)
+
+    async def simulate(self, call: IncomingCall) -> types.CallToolResult:
+        """Simulate a call in its episode; an unknown name gets the Simulator's error with the closest names."""
+        simulator = call.simulator
+        resolved = call.selection.resolve(call.name)
+        if resolved is None:
+            suggestions = await anyio.to_thread.run_sync(call.selection.closest, call.name)
+            return call_result(simulator.unknown_tool(call.name, suggestions, episode=call.episode.id))
+        _, spec = resolved
+        try:
+            result = await simulator.asimulate(spec.name, call.arguments, episode=call.episode.id)
+        except Exception as exc:  # a bug below must reach the agent as a readable error, not -32603
+            logger.exception("simulating %s failed", spec.name)
+            message = f"the simulator failed on {call.name}: {type(exc).__name__}: {exc}"
+            return self.refuse(call, "internal_error", 500, "INTERNAL", message)
+        return call_result(result, structured=_has_output_schema(spec))
+
+    def refuse(self, call: IncomingCall, kind: str, code: int, status: str, message: str) -> types.CallToolResult:
+        """An error result for a call that was not simulated (its body built by the Simulator, like every error body)."""
+        return call_result(call.simulator.refuse(call.name, kind, code, status, message, episode=call.episode.id))
+
+    async def _call_meta(self, call: IncomingCall) -> types.CallToolResult:
+        simulator, name, arguments, episode = call.simulator, call.name, call.arguments, call.episode
         spec = meta.META_TOOLS.get(name)
         if spec is None:
-            suggestions = [n for n in meta.META_TOOLS if n != name]
-            return _result_from_body(unknown_tool_response(name, suggestions), "unknown_tool", episode)
-        problems = check_arguments(spec, arguments)
-        if problems:
-            kind = primary_kind(problems)
-            return _result_from_body(error_response(spec, problems), kind.value if kind is not None else "invalid_value", episode)
+            return call_result(simulator.unknown_tool(name, [n for n in meta.META_TOOLS if n != name], episode=episode.id))
+        refused = simulator.check_call(spec, arguments, episode=episode.id)
+        if refused is not None:
+            return call_result(refused)
         if spec is meta.SEARCH_TOOLS:
             # A keyword search over every tool takes ~0.2 s for 10,000 tools: off the event loop.
             limit = arguments.get("limit", meta.DEFAULT_SEARCH_LIMIT)
-            found = await anyio.to_thread.run_sync(lambda: meta.search(state.selection, arguments["query"], field=arguments.get("field"), limit=limit))
+            found = await anyio.to_thread.run_sync(lambda: meta.search(call.selection, arguments["query"], field=arguments.get("field"), limit=limit))
             text = json.dumps(found, ensure_ascii=False)
             return types.CallToolResult(
                 content=[types.TextContent(type="text", text=text)],
                 structured_content=found,
                 _meta={"gtm/episode": episode.id},
             )
-        return await self._simulate(state, arguments["name"], arguments.get("arguments", {}), episode)
+        inner = dataclasses.replace(call, name=arguments["name"], arguments=arguments.get("arguments", {}))
+        return await self.answer(inner)
 
-    async def _simulate(self, state: _State, name: str, arguments: Any, episode: EpisodeHandle) -> types.CallToolResult:
-        resolved = state.selection.resolve(name)
-        if resolved is None:
-            suggestions = await anyio.to_thread.run_sync(state.selection.closest, name)
-            body = unknown_tool_response(name, suggestions)
-            return _result_from_body(body, "unknown_tool", episode)
-        _, spec = resolved
-        try:
-            result = await state.simulator.asimulate(spec.name, arguments, episode=episode.id)
-        except Exception as exc:  # a bug below must reach the agent as a readable error, not -32603
-            logger.exception("simulating %s failed", spec.name)
-            return _failure("internal_error", 500, "INTERNAL", f"the simulator failed on {name}: {type(exc).__name__}: {exc}", episode)
-        return _result(result, structured=_has_output_schema(spec))
-
-    def _too_large(self, arguments: Any, episode: EpisodeHandle) -> types.CallToolResult | None:
+    def _too_large(self, call: IncomingCall) -> types.CallToolResult | None:
         try:  # a lone surrogate counts as its 3 bytes here; the checks answer it as an invalid value
-            size = len(json.dumps(arguments, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass"))
+            size = len(json.dumps(call.arguments, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass"))
         except (ValueError, RecursionError):  # nested too deeply to measure: the checks answer it
             return None
         if size <= self.max_argument_bytes:
             return None
         message = f"the arguments are {size} bytes as JSON, over this server's limit of {self.max_argument_bytes} bytes (--max-argument-bytes)"
-        return _failure("arguments_too_large", 413, "PAYLOAD_TOO_LARGE", message, episode)
+        return self.refuse(call, "arguments_too_large", 413, "PAYLOAD_TOO_LARGE", message)
 
 
 # ---- results ---------------------------------------------------------------------------------
@@ -449,12 +481,14 @@ def _meta_wire(spec: ToolSpec) -> dict[str, Any]:
     return tool
 
 
-def _result(result: ToolResult, *, structured: bool) -> types.CallToolResult:
-    """The MCP form of a simulated result: text always, structured content for a schema'd object answer."""
+def call_result(result: ToolResult, *, structured: bool = False) -> types.CallToolResult:
+    """The MCP form of a ToolResult: text always, structured content for a schema'd object answer (``structured``)."""
     content: Any = None
     if structured and not result.is_error and isinstance(result.structured, dict):
         content = result.structured
-    result_meta: dict[str, Any] = {"gtm/episode": result.episode, "gtm/engine": result.engine, "gtm/cached": result.cached}
+    result_meta: dict[str, Any] = {"gtm/engine": result.engine, "gtm/cached": result.cached}
+    if result.episode:
+        result_meta["gtm/episode"] = result.episode
     if result.error_kind is not None:
         result_meta["gtm/error_kind"] = result.error_kind
     if result.fallback is not None:
@@ -465,19 +499,3 @@ def _result(result: ToolResult, *, structured: bool) -> types.CallToolResult:
         is_error=result.is_error,
         _meta=result_meta,
     )
-
-
-def _result_from_body(body: dict[str, Any], kind: str, episode: EpisodeHandle | None) -> types.CallToolResult:
-    result_meta: dict[str, Any] = {"gtm/error_kind": kind}
-    if episode is not None:
-        result_meta["gtm/episode"] = episode.id
-    return types.CallToolResult(
-        content=[types.TextContent(type="text", text=json.dumps(body, ensure_ascii=False))],
-        is_error=True,
-        _meta=result_meta,
-    )
-
-
-def _failure(kind: str, code: int, status: str, message: str, episode: EpisodeHandle | None) -> types.CallToolResult:
-    body = {"error": {"code": code, "status": status, "type": kind, "message": message}}
-    return _result_from_body(body, kind, episode)

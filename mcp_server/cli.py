@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import sys
 import threading
 import time
@@ -130,12 +129,10 @@ def serve(
     With --upstream / --upstream-url it is a proxy in front of real MCP servers: their tools
     are listed, and each call is simulated or forwarded as --policy says (see `mcp_server.proxy`).
     """
-    import anyio
-
     from gtm_core import Catalog, Simulator
 
     from .app import GTMServer
-    from .http import serve_http
+    from .run import closing, run_until_stopped
 
     _setup_logging(log_level)
     config = engine_config_from_flags(engine, model, engine_options, engine_config)
@@ -190,23 +187,8 @@ def serve(
     )
     exposed = "search_tools and call_tool over" if meta_tools else "exposing"
     logger.info("%s %d tools (engine %s, %s)", exposed, len(gtm.selection), simulator.engine.name, transport)
-
-    async def main() -> None:
-        async with anyio.create_task_group() as tg:
-            if hasattr(signal, "SIGHUP") and catalogs:
-                tg.start_soon(gtm.watch_sighup)
-            if transport == "http":
-                await serve_http(gtm, host=host, port=port, token=token, max_request_bytes=max_request_bytes, allowed_hosts=allowed_hosts)
-            else:
-                await _serve_stdio(gtm)
-            tg.cancel_scope.cancel()
-
-    try:
-        anyio.run(main)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        gtm.close()
+    http = {"host": host, "port": port, "token": token, "max_request_bytes": max_request_bytes, "allowed_hosts": allowed_hosts}
+    run_until_stopped(lambda: closing(gtm), transport=transport, http=http, sighup=bool(catalogs))
 
 
 def _load_in_background(engine: Any) -> None:
@@ -225,10 +207,3 @@ def _load_in_background(engine: Any) -> None:
             logger.info("engine ready: %s (loaded in %.1f s)", engine.description, time.perf_counter() - started)
 
     threading.Thread(target=target, name="gtm-engine-load", daemon=True).start()
-
-
-async def _serve_stdio(gtm: Any) -> None:
-    from mcp.server.stdio import stdio_server
-
-    async with stdio_server() as (read_stream, write_stream):
-        await gtm.server.run(read_stream, write_stream, gtm.server.create_initialization_options())

@@ -167,7 +167,7 @@ def build_http_app(
     app = BodyLimitMiddleware(app, max_request_bytes)
     if token is not None:
         app = BearerTokenMiddleware(app, token)
-    return app
+    return app  # type: ignore[no-any-return]
 
 
 async def serve_http(

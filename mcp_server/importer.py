@@ -24,9 +24,8 @@ import os
 import shlex
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import AsyncExitStack, contextmanager
-from collections.abc import Iterator
 from typing import IO, Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -226,8 +225,10 @@ async def read_server_tools(
     """
     from mcp import Client
     from mcp.client.stdio import StdioServerParameters, stdio_client
-    from mcp.client.streamable_http import streamable_http_client
-    from mcp.client.streamable_http import create_mcp_http_client  # re-exported there; defaults as the SDK's own
+    from mcp.client.streamable_http import (
+        create_mcp_http_client,  # re-exported there; defaults as the SDK's own
+        streamable_http_client,
+    )
 
     what, argv = _check_target(command, url)
     if headers and url is None:

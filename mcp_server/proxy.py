@@ -32,8 +32,6 @@ recorder's thread after the answer went out. Results carry ``gtm/source`` ("simu
 
 from __future__ import annotations
 
-import contextvars
-import copy
 import dataclasses
 import json
 import logging
@@ -53,12 +51,11 @@ from gtm_core.engines.base import Engine
 from gtm_core.episodes import EpisodeLimits
 from gtm_core.generation import HistoryItem
 
-from .app import GTMServer, _failure, _State
-from .episodes import EpisodeHandle
+from .app import GTMServer, IncomingCall
 from .policy import CallCounter, Policy, PolicyFile, PolicyTable, choose, parse_step
 from .recording import Recorder, call_record
 from .report import compare
-from .tools import MAX_NAME_LENGTH, ToolListing, legal_name
+from .tools import MAX_NAME_LENGTH, Selection, legal_name
 from .upstream import Upstream, UpstreamError, UpstreamTarget
 
 __all__ = ["STEP_META_KEY", "ProxyServer", "Route", "open_proxy"]
@@ -72,9 +69,6 @@ INSTRUCTIONS = (
     "simulated by a Generalist Tool Model, as the proxy's policy says (see _meta gtm/source). Pass _meta "
     '{"gtm/episode": ID} to keep rollouts apart.'
 )
-
-_STEP: contextvars.ContextVar[int | None] = contextvars.ContextVar("gtm_proxy_step", default=None)
-
 
 @dataclass(frozen=True)
 class Route:
@@ -237,54 +231,37 @@ class ProxyServer(GTMServer):
                     self.policy_file.refresh(force=True)
 
     # ---- listing -------------------------------------------------------------------------
-    def _prepare(self, base: Simulator, catalog: Catalog) -> _State:
-        state = super()._prepare(base, catalog)
-        if self.meta_tools:
-            return state
-        wire = [{**self.routes[spec.name].wire, "name": name} for name, spec in state.selection.names.items()]
-        listing = ToolListing(wire, page_size=self.page_size, first_page_size=self.first_page_size)
-        return _State(state.simulator, state.selection, listing)
+    def wire_tools(self, selection: Selection) -> list[dict[str, Any]]:
+        """The upstreams' own ``tools/list`` entries, under the exposed names."""
+        return [{**self.routes[spec.name].wire, "name": name} for name, spec in selection.names.items()]
 
     # ---- calls ---------------------------------------------------------------------------
-    async def _call_tool(self, ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
-        meta = getattr(ctx, "meta", None)
-        step = parse_step(meta.get(STEP_META_KEY)) if isinstance(meta, Mapping) else None
-        token = _STEP.set(step)
-        try:
-            return await super()._call_tool(ctx, params)
-        finally:
-            _STEP.reset(token)
-
-    async def _simulate(self, state: _State, name: str, arguments: Any, episode: EpisodeHandle) -> types.CallToolResult:
-        resolved = state.selection.resolve(name)
+    async def answer(self, call: IncomingCall) -> types.CallToolResult:
+        """Route a call by its tool's policy: simulate it, forward it, or both."""
+        resolved = call.selection.resolve(call.name)
         route = self.routes.get(resolved[1].name) if resolved is not None else None
         if resolved is None or route is None:
-            return await super()._simulate(state, name, arguments, episode)
+            return await self.simulate(call)
         exposed, spec = resolved
         policy = self.policies.policy_for(exposed, route.tool)
-        before_tool, before_episode = self.counter.count(spec.name, episode.id)
-        decision = choose(policy, before_tool=before_tool, before_episode=before_episode, step=_STEP.get())
+        before_tool, before_episode = self.counter.count(spec.name, call.episode.id)
+        decision = choose(policy, before_tool=before_tool, before_episode=before_episode, step=parse_step(call.meta.get(STEP_META_KEY)))
         if decision == "sim":
-            result = await super()._simulate(state, name, arguments, episode)
-            return _tagged(result, source="simulated", policy=policy)
-        return await self._forward(state, route, spec, name, arguments, episode, policy, decision)
+            return _tagged(await self.simulate(call), source="simulated", policy=policy)
+        return await self._forward(call, route, spec, policy, decision)
 
-    async def _forward(
-        self, state: _State, route: Route, spec: ToolSpec, name: str, arguments: Any,
-        episode: EpisodeHandle, policy: Policy, decision: str,
-    ) -> types.CallToolResult:  # fmt: skip
-        ep = state.simulator.episode(episode.id)
-        with ep.lock:
-            history, hidden = tuple(ep.history), dict(ep.hidden_context) or None
-            world = copy.deepcopy(ep.world) if decision == "shadow" else None
+    async def _forward(self, call: IncomingCall, route: Route, spec: ToolSpec, policy: Policy, decision: str) -> types.CallToolResult:
+        simulator, name, arguments, episode = call.simulator, call.name, call.arguments, call.episode
+        history, hidden = simulator.episode(episode.id).context()
         simulated: ToolResult | None = None
         started = time.perf_counter()
         async with anyio.create_task_group() as tg:
             if decision == "shadow":
+                scratch = simulator.fork_episode(episode.id, f"gtm-shadow:{uuid.uuid4().hex}").id  # before the real call changes anything
 
                 async def shadow() -> None:
                     nonlocal simulated
-                    simulated = await self._simulate_aside(state, spec, arguments, history, hidden, world)
+                    simulated = await self._simulate_aside(simulator, spec, arguments, scratch)
 
                 tg.start_soon(shadow)
             try:
@@ -296,35 +273,25 @@ class ProxyServer(GTMServer):
         if failure is not None:
             logger.warning("%s (%s): %s", name, decision, failure)
             if decision == "fallback":
-                fallback = await super()._simulate(state, name, arguments, episode)
+                fallback = await self.simulate(call)
                 return _tagged(fallback, source="simulated", policy=policy, fallback=failure.kind, upstream_error=str(failure))
-            kind = f"upstream_{failure.kind}"
-            error = _failure(kind, 502 if failure.kind != "timeout" else 504, "UPSTREAM_" + failure.kind.upper(), str(failure), episode)
+            code, status = (504 if failure.kind == "timeout" else 502), "UPSTREAM_" + failure.kind.upper()
+            error = self.refuse(call, f"upstream_{failure.kind}", code, status, str(failure))
             return _tagged(error, source="real", policy=policy, upstream=route.upstream.target.key)
         assert result is not None
         text, value = answer_of(result)
-        with ep.lock:
-            ep.record(HistoryItem(spec.name, dict(arguments) if isinstance(arguments, Mapping) else {}, value, bool(result.is_error)), len(text))
+        simulator.record_external(episode.id, spec.name, arguments if isinstance(arguments, Mapping) else {}, value, is_error=bool(result.is_error), size=len(text))
         extra: dict[str, Any] = {}
         if simulated is not None:
             agreement = compare(text, bool(result.is_error), simulated.content, simulated.is_error)
             extra["shadow"] = agreement.to_dict()
             logger.debug("shadow %s: %s", name, agreement)
         if self.recorder is not None:
-            self._record(spec, route, name, arguments, value, result, history, hidden, policy, decision, episode, latency_ms, simulated)
+            self._record(spec, route, name, arguments, value, result, history, hidden, policy, decision, episode.id, latency_ms, simulated)
         return _tagged(result, source="real", policy=policy, upstream=route.upstream.target.key, latency_ms=round(latency_ms, 3), episode=episode.id, **extra)
 
-    async def _simulate_aside(
-        self, state: _State, spec: ToolSpec, arguments: Any, history: tuple[HistoryItem, ...],
-        hidden: Mapping[str, Any] | None, world: Any,
-    ) -> ToolResult | None:  # fmt: skip
-        """Simulate a call on a copy of the episode (history, hidden context, world) that is thrown away after."""
-        scratch = f"gtm-shadow:{uuid.uuid4().hex}"
-        simulator = state.simulator
-        ep = simulator.episode(scratch, hidden_context=hidden)
-        ep.history.extend(history)
-        if world is not None:
-            ep.world = world
+    async def _simulate_aside(self, simulator: Simulator, spec: ToolSpec, arguments: Any, scratch: str) -> ToolResult | None:
+        """Simulate a call in a fork of its episode that is thrown away after."""
         try:
             return await simulator.asimulate(spec.name, arguments, episode=scratch)
         except Exception:  # a shadow simulation must never disturb the real call
@@ -336,7 +303,7 @@ class ProxyServer(GTMServer):
     def _record(
         self, spec: ToolSpec, route: Route, name: str, arguments: Any, value: Any, result: types.CallToolResult,
         history: tuple[HistoryItem, ...], hidden: Mapping[str, Any] | None, policy: Policy, decision: str,
-        episode: EpisodeHandle, latency_ms: float, simulated: ToolResult | None,
+        episode: str, latency_ms: float, simulated: ToolResult | None,
     ) -> None:  # fmt: skip
         recorder = self.recorder
         assert recorder is not None
@@ -348,7 +315,7 @@ class ProxyServer(GTMServer):
             "exposed_name": name,
             "policy": str(policy),
             "route": decision,
-            "episode": episode.id,
+            "episode": episode,
             "latency_ms": round(latency_ms, 3),
         }
         if simulated is not None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import signal
 from collections.abc import Sequence
 from typing import Any
 
@@ -63,13 +62,10 @@ def serve_proxy(
     **options: Any,
 ) -> None:
     """Run ``gtm serve`` in front of real servers until interrupted (the CLI's proxy mode)."""
-    import anyio
-
-    from .cli import _serve_stdio
-    from .http import serve_http
     from .policy import PolicyError, PolicyFile, PolicyTable
     from .proxy import open_proxy
     from .recording import Recorder
+    from .run import run_until_stopped
     from .upstream import UpstreamTarget
     from .upstream_env import UpstreamEnvError, passed_variables
 
@@ -85,23 +81,15 @@ def serve_proxy(
     watched = PolicyFile(policy_file, base=table) if policy_file else None
     recorder = Recorder(record) if record else None
 
-    async def main() -> None:
-        async with open_proxy(targets, call_timeout=upstream_timeout, policies=table, policy_file=watched, recorder=recorder, **options) as gtm:
-            logger.info("proxy: %d tools of %d servers, policies %s%s", len(gtm.selection), len(targets), gtm.policies,
-                        f", recording real calls to {record}" if record else "")  # fmt: skip
-            async with anyio.create_task_group() as tg:
-                if hasattr(signal, "SIGHUP") and watched is not None:
-                    tg.start_soon(gtm.watch_sighup)
-                if transport == "http":
-                    await serve_http(gtm, **http)
-                else:
-                    await _serve_stdio(gtm)
-                tg.cancel_scope.cancel()
+    def opened(gtm: Any) -> None:
+        logger.info("proxy: %d tools of %d servers, policies %s%s", len(gtm.selection), len(targets), gtm.policies,
+                    f", recording real calls to {record}" if record else "")  # fmt: skip
+
+    def open_server() -> Any:
+        return open_proxy(targets, call_timeout=upstream_timeout, policies=table, policy_file=watched, recorder=recorder, **options)
 
     try:
-        anyio.run(main)
-    except KeyboardInterrupt:
-        pass
+        run_until_stopped(open_server, transport=transport, http=http, sighup=watched is not None, on_start=opened)
     finally:
         if recorder is not None:
             recorder.close()

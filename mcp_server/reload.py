@@ -7,6 +7,7 @@ file or a selection left empty keeps the catalog that was loaded before (and log
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -45,7 +46,7 @@ class CatalogWatcher:
     ``load`` defaults to ``Catalog.load(*paths, strict=True)``.
     """
 
-    def __init__(self, paths: Sequence[str | Path], *, load: Callable[[], Catalog] | None = None) -> None:
+    def __init__(self, paths: Sequence[str | os.PathLike[str]], *, load: Callable[[], Catalog] | None = None) -> None:
         if not paths:
             raise ValueError("a CatalogWatcher needs at least one catalog path")
         self.paths = [Path(p) for p in paths]

@@ -127,12 +127,12 @@ class Selection:
             exposed[id(spec)] = name
         names: dict[str, ToolSpec] = {}
         for spec in unique:
-            name = exposed.get(id(spec))
-            if name is None:
+            exposed_name = exposed.get(id(spec))
+            if exposed_name is None:
                 continue
-            if globs and not any(fnmatch.fnmatchcase(spec.name, g) or fnmatch.fnmatchcase(name, g) for g in globs):
+            if globs and not any(fnmatch.fnmatchcase(spec.name, g) or fnmatch.fnmatchcase(exposed_name, g) for g in globs):
                 continue
-            names[name] = spec
+            names[exposed_name] = spec
         kept = {id(spec) for spec in names.values()}
         selection = cls(
             catalog=Catalog([spec for spec in unique if id(spec) in kept]),

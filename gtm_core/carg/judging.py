@@ -15,8 +15,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..engines.base import Engine
-from ..generation import HistoryItem
 from ..evaluation.judge import Judge, JudgeEngineError, JudgeItem, Verdict
+from ..generation import HistoryItem
 from ..spec import ToolSpec
 from .teacher import TeacherError
 

@@ -1,8 +1,8 @@
 """Deterministic argument checks: JSON Schema validation mapped onto the paper's error kinds.
 
 ``check_arguments(spec, arguments)`` returns every problem of a call before any engine runs,
-each tagged with one of the kinds below; ``error_response`` turns them into the JSON body a
-real API would answer with. The checks read the spec's ``input_schema`` with three additions:
+each tagged with one of the kinds below; ``gtm_core.error_bodies.invalid_arguments`` turns
+them into the JSON body a real API would answer with. The checks read the spec's ``input_schema`` with three additions:
 
 - an object schema that declares ``properties`` and says nothing about
   ``additionalProperties`` (or ``unevaluatedProperties``) is *closed*: any other key is an
@@ -32,7 +32,7 @@ The names re-exported here are the public surface; the work is split by job into
 - ``compiled``: the compile caches and ``effective_schema``;
 - ``messages``: from jsonschema's errors to problems and their messages;
 - ``values``: values JSON cannot carry (NaN, Infinity, lone surrogates), as invalid values;
-- ``arguments``: the public checks and the error bodies.
+- ``arguments``: the public checks.
 """
 
 from __future__ import annotations
@@ -40,10 +40,8 @@ from __future__ import annotations
 from .arguments import (
     check_arguments,
     check_parsed,
-    error_response,
     parse_arguments,
     primary_kind,
-    unknown_tool_response,
 )
 from .compiled import effective_schema
 from .formats import FORMAT_CHECKER, SUPPORTED_FORMATS
@@ -57,10 +55,8 @@ __all__ = [
     "ErrorKind",
     "check_arguments",
     "effective_schema",
-    "error_response",
     "check_parsed",
     "parse_arguments",
     "parameter_path",
     "primary_kind",
-    "unknown_tool_response",
 ]

@@ -1,4 +1,4 @@
-"""The public checks: parse a call's arguments, list their problems, name its kind, build the error body."""
+"""The public checks: parse a call's arguments, list their problems, name their kind (``gtm_core.error_bodies`` builds the body)."""
 
 from __future__ import annotations
 
@@ -8,22 +8,16 @@ from typing import Any
 
 from ..spec import ToolSpec
 from .compiled import compiled_for
-from .messages import MESSAGE_LIST_ITEMS, a_type, listing, preview, problems_from
+from .messages import a_type, preview, problems_from
 from .problems import KIND_RANK, ArgumentProblem, ErrorKind
 from .values import value_problems
 
 __all__ = [
     "check_arguments",
     "check_parsed",
-    "error_response",
     "parse_arguments",
     "primary_kind",
-    "unknown_tool_response",
 ]
-
-BAD_REQUEST = 400
-NOT_FOUND = 404
-
 
 def parse_arguments(arguments: Any) -> tuple[dict[str, Any] | None, list[ArgumentProblem]]:
     """``(the arguments as a dict, [])``, or ``(None, [the problems])`` when they cannot be used.
@@ -78,39 +72,3 @@ def _merged(first: list[ArgumentProblem], more: list[ArgumentProblem]) -> list[A
 def primary_kind(problems: Sequence[ArgumentProblem]) -> ErrorKind | None:
     """The kind that names a call with these problems (the first in the fixed order), None if none."""
     return min((p.kind for p in problems), key=KIND_RANK.__getitem__, default=None)
-
-
-def error_response(spec: ToolSpec, problems: Sequence[ArgumentProblem]) -> dict[str, Any]:
-    """The JSON body a real API would answer a bad call with: a code, a message, every problem."""
-    kind = primary_kind(problems)
-    if len(problems) == 1:
-        message = problems[0].message
-    else:
-        message = f"{len(problems)} problems with the arguments of {spec.name}: " + " ".join(p.message for p in problems[:MESSAGE_LIST_ITEMS])
-        if len(problems) > MESSAGE_LIST_ITEMS:
-            message += f" (and {len(problems) - MESSAGE_LIST_ITEMS} more)"
-    return {
-        "error": {
-            "code": BAD_REQUEST,
-            "status": "INVALID_ARGUMENT",
-            "type": kind.value if kind is not None else ErrorKind.INVALID.value,
-            "message": message,
-            "tool": spec.name,
-            "details": [p.to_dict() for p in problems],
-        }
-    }
-
-
-def unknown_tool_response(name: str, suggestions: Sequence[str] = ()) -> dict[str, Any]:
-    """The error body for a call to a tool the catalog does not have, with the closest names."""
-    hint = f" Did you mean {listing(list(suggestions), lambda s: repr(s))}?" if suggestions else ""
-    return {
-        "error": {
-            "code": NOT_FOUND,
-            "status": "NOT_FOUND",
-            "type": "unknown_tool",
-            "message": f"Unknown tool {name!r}.{hint}",
-            "tool": name,
-            "suggestions": list(suggestions),
-        }
-    }

@@ -54,10 +54,11 @@ class _Compiled:
 
 def _validator_class(schema: Any) -> type[Any]:
     """The draft that ``$schema`` names; 2020-12 when it names none (or one we do not know)."""
-    default = jsonschema.Draft202012Validator
+    default: type[Any] = jsonschema.Draft202012Validator
     if not isinstance(schema, dict) or not isinstance(schema.get("$schema"), str):
         return default
-    return validator_for(schema, default=default)
+    chosen: type[Any] = validator_for(schema, default=default)
+    return chosen
 
 
 @functools.lru_cache(maxsize=_SPEC_CACHE_SIZE)

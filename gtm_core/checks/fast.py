@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import numbers
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sized
 from typing import Any
 
 from .._jsonschema import jsonschema
@@ -137,7 +137,7 @@ def _fast_bound(fails: Callable[[Any, Any], bool]) -> Callable[[Any, dict[str, A
     return build
 
 
-def _fast_length(kind: type, fails: Callable[[int, int], bool]) -> Callable[[Any, dict[str, Any]], Predicate]:
+def _fast_length(kind: type[Sized], fails: Callable[[int, int], bool]) -> Callable[[Any, dict[str, Any]], Predicate]:
     def build(value: Any, schema: dict[str, Any]) -> Predicate:
         limit = _count(value)
         return lambda instance: not isinstance(instance, kind) or not fails(len(instance), limit)
@@ -203,7 +203,7 @@ def _fast_object(schema: dict[str, Any]) -> Predicate:
         for key, value in instance.items():
             test = known.get(key)
             matched = test is not None
-            if matched and not test(value):
+            if test is not None and not test(value):
                 return False
             for search, pattern_test in by_pattern:
                 if search(key):

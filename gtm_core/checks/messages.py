@@ -110,8 +110,7 @@ def _problem_for(context: _Context) -> ArgumentProblem | None:
     label = _label(parameter)
     received = preview(value)
     if keyword == "type":
-        expected = _type_names(constraint)
-        return ArgumentProblem(ErrorKind.TYPE, parameter, f"{label.capitalize()} must be {expected}, got {a_type(value)} ({_quote(value)}).", constraint, received)
+        return ArgumentProblem(ErrorKind.TYPE, parameter, f"{label.capitalize()} must be {_type_names(constraint)}, got {a_type(value)} ({_quote(value)}).", constraint, received)
     describe = _INVALID_MESSAGES.get(keyword)
     if describe is None:
         expected: Any = {keyword: constraint} if keyword not in ("not", "anyOf", "oneOf", "allOf", "if", "then", "else") else "a value the schema allows"
@@ -165,7 +164,7 @@ def _missing_problems(error: ValidationError, parameter_prefix: list[Any]) -> It
 def _excess_problems(error: ValidationError, parameter_prefix: list[Any]) -> Iterator[ArgumentProblem]:
     instance = error.instance if isinstance(error.instance, Mapping) else {}
     schema = error.schema if isinstance(error.schema, Mapping) else {}
-    properties = schema.get("properties") if isinstance(schema.get("properties"), Mapping) else {}
+    properties: Mapping[str, Any] = schema["properties"] if isinstance(schema.get("properties"), Mapping) else {}
     patterns = [p for p in schema.get("patternProperties", {}) if isinstance(p, str)] if isinstance(schema.get("patternProperties"), Mapping) else []
     allowed = [name for name in properties]
     for name in instance:

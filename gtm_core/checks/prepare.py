@@ -29,7 +29,7 @@ _MERGING = frozenset(["allOf", "anyOf", "oneOf", "$ref", "$dynamicRef", "$recurs
 _DEFINES_PROPERTIES = ("properties", "patternProperties")
 _OPENING = ("additionalProperties", "unevaluatedProperties")
 _REFERENCES = ("$ref", "$dynamicRef", "$recursiveRef")
-_FORBIDDEN = {"not": {}}  # a false schema that keeps its path in jsonschema's errors
+_FORBIDDEN: dict[str, Any] = {"not": {}}  # a false schema that keeps its path in jsonschema's errors
 
 
 def close_schema(schema: Any, *, closable: bool = True) -> Any:
@@ -83,7 +83,7 @@ def _declare_required(schema: dict[str, Any]) -> None:
     properties = schema.get("properties")
     required = schema.get("required")
     if isinstance(properties, dict) and isinstance(required, list):
-        missing = {name: {} for name in required if isinstance(name, str) and name not in properties}
+        missing: dict[str, Any] = {name: {} for name in required if isinstance(name, str) and name not in properties}
         if missing:
             schema["properties"] = {**properties, **missing}
 
@@ -106,7 +106,7 @@ def repair_schema(schema: Any, cls: type[Any]) -> Any:
     """Drop the broken keywords of ``schema`` (a broken subschema becomes ``{}``) until it is valid."""
     if not isinstance(schema, (dict, bool)):
         return {}
-    meta = _meta_validator(cls)
+    meta = _meta_validator(cls)  # type: ignore[arg-type]  # a class is hashable
     for _ in range(_MAX_REPAIR_ROUNDS):
         paths = {tuple(error.absolute_path) for error in meta.iter_errors(schema)}
         if not paths:
@@ -114,7 +114,7 @@ def repair_schema(schema: Any, cls: type[Any]) -> Any:
         if () in paths:
             return {}
         for path in sorted(paths, key=len, reverse=True):
-            _drop(schema, path)
+            _drop(schema, path)  # type: ignore[arg-type]  # a bool schema has no path inside to drop
     return {}
 
 

@@ -55,7 +55,9 @@ def _walk(value: Any, path: list[Any]) -> Iterator[ArgumentProblem]:
         elif isinstance(value, dict):
             for key, item in reversed(list(value.items())):
                 if isinstance(key, str) and not _is_text(key):
-                    yield _problem(path, "parameter names in valid Unicode text", _escaped(key), f"A parameter name in {_label(path).lower()} holds a lone UTF-16 surrogate: {_escaped(key)}. Send names that encode as UTF-8.")
+                    shown = _escaped(key)
+                    message = f"A parameter name in {_label(path).lower()} holds a lone UTF-16 surrogate: {shown}. Send names that encode as UTF-8."
+                    yield _problem(path, "parameter names in valid Unicode text", shown, message)
                     continue
                 stack.append((item, [*path, key]))
         elif isinstance(value, (list, tuple)):
@@ -67,7 +69,7 @@ def _problem(path: list[Any], expected: str, received: Any, message: str) -> Arg
 
 
 def _path(path: list[Any]) -> str:
-    return _escaped(parameter_path(path))
+    return str(_escaped(parameter_path(path)))
 
 
 def _label(path: list[Any]) -> str:

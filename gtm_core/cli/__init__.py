@@ -13,9 +13,9 @@ from typing import Any
 import click
 
 from ..errors import GTMError
-from .lazy import LazyGroup
+from .lazy import LazyGroup, load_attribute
 
-__all__ = ["cli", "main"]
+__all__ = ["LAZY_COMMANDS", "LAZY_PARTS", "cli", "load_part", "main"]
 
 # subcommand -> (module defining a click command of that name, one-line help), imported on first use
 LAZY_COMMANDS: dict[str, tuple[str, str]] = {
@@ -28,6 +28,18 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "synth": ("gtm_core.cli.synth", "Make GTM training data with the CARG pipeline (any engine as the teacher)."),
     "proxy": ("mcp_server.proxy_cli", "Hybrid real/simulated tools: how simulated answers differ from recorded real ones."),
 }
+
+# functions of the optional parts that core commands use -> (module, attribute), imported on first use,
+# so gtm_core names them here and never imports them (`gtm catalog import --mcp-*` reads an MCP server)
+LAZY_PARTS: dict[str, tuple[str, str]] = {
+    "import_server": ("mcp_server.importer", "import_server"),
+    "passed_variables": ("mcp_server.upstream_env", "passed_variables"),
+}
+
+
+def load_part(name: str) -> Any:
+    """The function ``name`` of ``LAZY_PARTS``, imported now; a ClickException when its package is not installed."""
+    return load_attribute(*LAZY_PARTS[name])
 
 
 class GTMGroup(LazyGroup):

@@ -280,14 +280,11 @@ def import_(
     if not files:
         if fmt not in ("auto", "mcp"):
             raise click.UsageError(f"--format {fmt} does not apply to an MCP server (its tools are in MCP form)")
-        from mcp_server.importer import import_server  # lazy: `gtm catalog` stays light
-        from mcp_server.upstream_env import UpstreamEnvError, passed_variables
+        from . import load_part
 
+        import_server = load_part("import_server")  # the MCP server's part, imported only now
         header_map = dict(_parse_header(h) for h in headers)
-        try:
-            env = passed_variables(mcp_env)
-        except UpstreamEnvError as exc:
-            raise click.BadParameter(str(exc), param_hint="--mcp-env") from None
+        env = load_part("passed_variables")(mcp_env)  # a bad NAME is a GTMError: one line, exit 1
         result = import_server(command=mcp_command, url=mcp_url, headers=header_map or None, env=env, timeout=timeout, strict=strict)
         where = f"MCP server '{mcp_command}'" if mcp_command else f"MCP server at {mcp_url}"
         if not result.specs:

@@ -37,8 +37,8 @@ def engine_flags(command: F) -> F:
 
 def engine_config_from_flags(engine: str | None, model: str | None, engine_options: tuple[str, ...], engine_config: str | None) -> Any:
     """The validated EngineConfig the flags (and the environment) ask for; a usage error if they cannot work."""
-    from ..engines.config import EngineConfigError, resolve_engine_config
     from ..engines import UnknownEngineError
+    from ..engines.config import EngineConfigError, resolve_engine_config
 
     try:
         return resolve_engine_config(engine, model, engine_options, config_file=engine_config)

@@ -21,7 +21,7 @@ from typing import Any
 
 import click
 
-__all__ = ["LazyGroup"]
+__all__ = ["LazyGroup", "load_attribute"]
 
 
 def _installed(module: str) -> bool:
@@ -29,6 +29,18 @@ def _installed(module: str) -> bool:
         return importlib.util.find_spec(module) is not None
     except ModuleNotFoundError:  # a parent package is missing
         return False
+
+
+def load_attribute(module_name: str, attribute: str) -> Any:
+    """``module_name.attribute``, imported now; a ClickException that names the package when it is not installed."""
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and (module_name == exc.name or module_name.startswith(exc.name + ".")):
+            package = module_name.split(".")[0]
+            raise click.ClickException(f"this needs the {package} package, which is not installed: pip install -e . in the checkout") from None
+        raise
+    return getattr(module, attribute)
 
 
 class LazyGroup(click.Group):

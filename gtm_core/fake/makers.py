@@ -15,9 +15,29 @@ import uuid
 from collections.abc import Callable
 
 from .vocabulary import (
-    CATEGORIES, CITIES, COLORS, COMPANIES, CONDITIONS, CURRENCIES, DOMAINS, FILE_EXTENSIONS, FIRST_NAMES,
-    JOB_TITLES, LANGUAGES, LAST_NAMES, NUMBER_RANGES, PRODUCTS, QUERIES, SENTENCES, STATUSES, STREETS, SYMBOLS,
-    TIMEZONES, TITLES, TOPICS, id_prefix,
+    CATEGORIES,
+    CITIES,
+    COLORS,
+    COMPANIES,
+    CONDITIONS,
+    CURRENCIES,
+    DOMAINS,
+    FILE_EXTENSIONS,
+    FIRST_NAMES,
+    JOB_TITLES,
+    LANGUAGES,
+    LAST_NAMES,
+    NUMBER_RANGES,
+    PRODUCTS,
+    QUERIES,
+    SENTENCES,
+    STATUSES,
+    STREETS,
+    SYMBOLS,
+    TIMEZONES,
+    TITLES,
+    TOPICS,
+    id_prefix,
 )  # fmt: skip
 
 __all__ = ["FORMAT_MAKERS", "date_time", "prefixed_id", "text_for", "token", "url"]

@@ -16,6 +16,7 @@ import pytest
 
 from analysis.applicability import ScopeIndex, leave_one_out
 from analysis.flags import find_flags, learn_platform_terms
+from analysis.market import ToolRecord
 from analysis.queries import ScopeIndexError, as_record
 from analysis.verdicts import (
     DISCOUNTS,
@@ -29,7 +30,6 @@ from analysis.verdicts import (
     Applicability,
     decide,
 )
-from analysis.market import ToolRecord
 from gtm_core.spec import ToolSpec
 
 

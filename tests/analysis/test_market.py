@@ -39,7 +39,8 @@ def test_the_public_training_apis_load_through_the_catalog(training_apis_path):
 def test_a_tools_list_dump_of_several_json_rpc_pages_loads(tmp_path):
     """Two JSON-RPC tools/list responses in one file give every tool, named after the file."""
     pages = [
-        {"jsonrpc": "2.0", "id": 1, "result": {"tools": [{"name": "search", "description": "Search the web.", "inputSchema": {"type": "object", "properties": {"q": {"type": "string"}}}}], "nextCursor": "2"}},
+        {"jsonrpc": "2.0", "id": 1,
+         "result": {"tools": [{"name": "search", "description": "Search the web.", "inputSchema": {"type": "object", "properties": {"q": {"type": "string"}}}}], "nextCursor": "2"}},
         {"jsonrpc": "2.0", "id": 2, "result": {"tools": [{"name": "fetch", "description": "Fetch a URL.", "inputSchema": {"type": "object"}}]}},
     ]
     dump = tmp_path / "browser.json"
@@ -62,7 +63,8 @@ def test_a_dump_that_holds_no_tool_is_a_clear_error(tmp_path):
 def test_a_catalog_file_loads_as_records_and_a_frame(tmp_path):
     """An OpenAI tool list loads as records; records_frame has one row per tool."""
     path = tmp_path / "mine.json"
-    path.write_text(json.dumps([{"type": "function", "function": {"name": "get_weather", "description": "Weather in a city.", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}]), encoding="utf-8")
+    tool = {"name": "get_weather", "description": "Weather in a city.", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}
+    path.write_text(json.dumps([{"type": "function", "function": tool}]), encoding="utf-8")
     records = load_catalog_file(path)
     assert records == [ToolRecord(None, "get_weather", "Weather in a city.", records[0].input_schema, "mine.json")]
     frame = records_frame(records)

@@ -10,11 +10,10 @@ from gtm_core.checks import (
     ErrorKind,
     check_arguments,
     effective_schema,
-    error_response,
     parameter_path,
     primary_kind,
-    unknown_tool_response,
 )
+from gtm_core.error_bodies import invalid_arguments, unknown_tool
 from gtm_core.spec import ToolSpec
 
 BOOK = ToolSpec.from_dict(
@@ -117,7 +116,7 @@ def test_every_problem_is_listed_in_kind_order():
 
 def test_the_error_response_reads_like_an_api_error():
     problems = check_arguments(BOOK, {"restaurant": "Tasca", "party_size": 40, "seating": "roof"})
-    body = error_response(BOOK, problems)["error"]
+    body = invalid_arguments(BOOK.name, problems)["error"]
     assert body["code"] == 400 and body["type"] == "invalid_value" and body["tool"] == "book_table"
     assert [d["parameter"] for d in body["details"]] == ["party_size", "seating"]
     assert "at most 12" in body["message"] and "indoor" in body["message"]
@@ -125,7 +124,7 @@ def test_the_error_response_reads_like_an_api_error():
 
 
 def test_an_unknown_tool_error_suggests_the_closest_names():
-    body = unknown_tool_response("book_tabel", ["book_table", "cancel_table"])["error"]
+    body = unknown_tool("book_tabel", ["book_table", "cancel_table"])["error"]
     assert body["type"] == "unknown_tool" and "book_table" in body["message"]
     assert body["suggestions"] == ["book_table", "cancel_table"]
 

@@ -179,7 +179,11 @@ def test_nested_objects_have_every_required_property_and_nothing_extra():
         "properties": {
             "customer": {
                 "type": "object",
-                "properties": {"email": {"type": "string", "format": "email"}, "address": {"type": "object", "properties": {"city": {"type": "string"}, "zip": {"type": "string", "pattern": r"^\d{5}$"}}, "required": ["city", "zip"], "additionalProperties": False}},
+                "properties": {
+                    "email": {"type": "string", "format": "email"},
+                    "address": {"type": "object", "properties": {"city": {"type": "string"}, "zip": {"type": "string", "pattern": r"^\d{5}$"}},
+                                "required": ["city", "zip"], "additionalProperties": False},
+                },
                 "required": ["email", "address"],
             },
             "items": {"type": "array", "items": {"type": "object", "properties": {"sku": {"type": "string"}, "qty": {"type": "integer", "minimum": 1}}, "required": ["sku", "qty"]}, "minItems": 1},

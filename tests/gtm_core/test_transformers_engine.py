@@ -17,8 +17,10 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from gtm_core.engines import get_engine  # noqa: E402
-from gtm_core.engines import gguf_convert  # noqa: E402
+from gtm_core.engines import (
+    get_engine,  # noqa: E402
+    gguf_convert,  # noqa: E402
+)
 from gtm_core.engines import transformers as engine_module  # noqa: E402
 from gtm_core.engines.base import EngineError  # noqa: E402
 from gtm_core.engines.transformers import TransformersEngine  # noqa: E402

@@ -12,8 +12,8 @@ import json
 import os
 import queue
 import subprocess
-import tempfile
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager

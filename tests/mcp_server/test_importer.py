@@ -12,14 +12,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from mcp_helpers import free_port, stop, wait_until_listening
 
 from gtm_core import Catalog
 from gtm_core.cli import cli
 from gtm_core.sampler import sample_arguments
 from gtm_core.simulator import Simulator
 from gtm_core.validate import validate_catalog
-from mcp_helpers import free_port, stop, wait_until_listening
-
 from mcp_server.importer import MCPImportError, read_server_specs, read_server_tools
 
 NODE_BIN = Path(sys.prefix) / "node" / "node_modules" / ".bin"

@@ -1,0 +1,73 @@
+"""The serve loop of ``gtm serve``, plain and proxy alike: one server, one transport, until stopped.
+
+``run_until_stopped(open_server, ...)`` enters ``open_server()`` (an async context manager
+that yields a GTMServer and closes it on exit), serves it over stdio or streamable HTTP, and
+reloads on SIGHUP when asked. Ctrl-C ends it quietly; leaving the context closes the server
+(the Simulator, its engine and cache; a proxy's upstreams and recorder).
+"""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
+import anyio
+
+from .app import GTMServer
+
+__all__ = ["closing", "run_until_stopped", "serve_stdio", "serve_until_stopped"]
+
+
+async def serve_stdio(gtm: GTMServer) -> None:
+    """Serve over this process's stdin and stdout until the client closes stdin."""
+    from mcp.server.stdio import stdio_server
+
+    async with stdio_server() as (read_stream, write_stream):
+        await gtm.server.run(read_stream, write_stream, gtm.server.create_initialization_options())
+
+
+async def serve_until_stopped(gtm: GTMServer, *, transport: str, http: Mapping[str, Any] | None = None, sighup: bool = False) -> None:
+    """Serve ``gtm`` over ``transport`` ("stdio" or "http", with ``http`` the options of ``serve_http``)."""
+    from .http import serve_http
+
+    async with anyio.create_task_group() as tg:
+        if sighup and hasattr(signal, "SIGHUP"):
+            tg.start_soon(gtm.watch_sighup)
+        if transport == "http":
+            await serve_http(gtm, **dict(http or {}))
+        else:
+            await serve_stdio(gtm)
+        tg.cancel_scope.cancel()
+
+
+@asynccontextmanager
+async def closing(gtm: GTMServer) -> AsyncIterator[GTMServer]:
+    """An already built server as ``open_server`` wants it: closed on the way out."""
+    try:
+        yield gtm
+    finally:
+        gtm.close()
+
+
+def run_until_stopped(
+    open_server: Callable[[], AbstractAsyncContextManager[GTMServer]],
+    *,
+    transport: str,
+    http: Mapping[str, Any] | None = None,
+    sighup: bool = False,
+    on_start: Callable[[GTMServer], None] | None = None,
+) -> None:
+    """Open the server, call ``on_start`` with it, serve it until stopped, close it (blocking)."""
+
+    async def main() -> None:
+        async with open_server() as gtm:
+            if on_start is not None:
+                on_start(gtm)
+            await serve_until_stopped(gtm, transport=transport, http=http, sighup=sighup)
+
+    try:
+        anyio.run(main)
+    except KeyboardInterrupt:
+        pass
