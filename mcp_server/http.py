@@ -8,6 +8,8 @@
   time), else 401.
 - A request body over ``max_request_bytes`` is refused with 413 and a JSON-RPC error body
   that names the limit.
+- A request whose JSON-RPC id is still in flight in the same session is refused with 409
+  and a -32600 error naming the id (the SDK would answer one of the two and orphan the other).
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
+import pydantic_core
 from mcp.server.transport_security import TransportSecuritySettings
+from mcp.shared.dispatcher import coerce_request_id
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .app import GTMServer
@@ -33,6 +37,7 @@ __all__ = [
     "DEFAULT_PORT",
     "BearerTokenMiddleware",
     "BodyLimitMiddleware",
+    "DuplicateIdMiddleware",
     "build_http_app",
     "is_loopback",
     "serve_http",
@@ -57,8 +62,10 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def _error(status: int, message: str, code: int, headers: dict[str, str] | None = None) -> tuple[int, bytes, dict[str, str]]:
-    body = json.dumps({"jsonrpc": "2.0", "id": None, "error": {"code": code, "message": message}}).encode("utf-8")
+def _error(
+    status: int, message: str, code: int, headers: dict[str, str] | None = None, request_id: int | str | None = None
+) -> tuple[int, bytes, dict[str, str]]:
+    body = json.dumps({"jsonrpc": "2.0", "id": request_id, "error": {"code": code, "message": message}}).encode("utf-8")
     return status, body, {"content-type": "application/json", **(headers or {})}
 
 
@@ -67,6 +74,28 @@ async def _respond(send: Send, status: int, body: bytes, headers: dict[str, str]
     raw.append((b"content-length", str(len(body)).encode("ascii")))
     await send({"type": "http.response.start", "status": status, "headers": raw})
     await send({"type": "http.response.body", "body": body})
+
+
+async def _read_body(receive: Receive) -> tuple[bytes, deque[Message]]:
+    """The whole request body, and the messages it came in, to replay to the app."""
+    messages: deque[Message] = deque()
+    chunks = []
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks), messages
+
+
+def _replaying(messages: deque[Message], receive: Receive) -> Receive:
+    async def replay() -> Message:
+        return messages.popleft() if messages else await receive()
+
+    return replay
 
 
 class BearerTokenMiddleware:
@@ -130,10 +159,64 @@ class BodyLimitMiddleware:
             if not message.get("more_body", False):
                 break
 
-        async def replay() -> Message:
-            return messages.popleft() if messages else await receive()
+        await self.app(scope, _replaying(messages, receive), send)
 
-        await self.app(scope, replay, send)
+
+class DuplicateIdMiddleware:
+    """Refuses a request whose JSON-RPC id is already in flight in its HTTP session (409, -32600).
+
+    The SDK keys a session's pending answers by ``str(id)``, and its dispatcher by the id
+    with a numeric string read as a number: a second request with a live id takes the
+    first one's stream, one answer is lost and its client waits forever (and so did a
+    graceful shutdown). Here each (``Mcp-Session-Id``, id) is held from the moment its
+    POST arrives until its answer is sent, in the SDK's collision domain ("7" and 7 are one
+    id); a request with a held key is answered at once with an error that names the id.
+    Requests without a session (the 2026-07-28 era is stateless) pass untouched. Sits
+    inside ``BodyLimitMiddleware``, so the body it reads is bounded.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._in_flight: set[tuple[bytes, str]] = set()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        session = next((v for k, v in scope.get("headers", []) if k == b"mcp-session-id"), None) if scope["type"] == "http" else None
+        if session is None or scope.get("method") != "POST":
+            await self.app(scope, receive, send)
+            return
+        body, messages = await _read_body(receive)
+        request_id = _request_id(body)
+        if request_id is None:
+            await self.app(scope, _replaying(messages, receive), send)
+            return
+        key = (session, str(coerce_request_id(request_id)))
+        if key in self._in_flight:
+            message = (
+                f"a request with id {json.dumps(request_id)} is already in flight in this session; "
+                "wait for its answer or send this one with another id"
+            )
+            logger.warning("refused a request: id %s already in flight in session %s", json.dumps(request_id)[:80], session[:40].decode("latin-1"))
+            await _respond(send, *_error(409, message, -32600, request_id=request_id))
+            return
+        self._in_flight.add(key)
+        try:
+            await self.app(scope, _replaying(messages, receive), send)
+        finally:
+            self._in_flight.discard(key)
+
+
+def _request_id(body: bytes) -> int | str | None:
+    """The id of a JSON-RPC request body (None for anything else: the SDK answers that itself)."""
+    try:
+        message = pydantic_core.from_json(body)
+    except ValueError:  # not JSON, or nested past the parser's limit
+        return None
+    if not isinstance(message, dict) or "method" not in message:
+        return None
+    request_id = message.get("id")
+    if isinstance(request_id, bool) or not isinstance(request_id, int | str):
+        return None
+    return request_id
 
 
 def _security(host: str, port: int, allowed_hosts: Sequence[str]) -> TransportSecuritySettings:
@@ -167,6 +250,7 @@ def build_http_app(
         max_request_body_size=max_request_bytes,
         host=host,
     )
+    app = DuplicateIdMiddleware(app)
     app = BodyLimitMiddleware(app, max_request_bytes)
     if token is not None:
         app = BearerTokenMiddleware(app, token)

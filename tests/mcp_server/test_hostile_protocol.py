@@ -1,0 +1,94 @@
+"""Malformed and colliding protocol traffic against a real `gtm serve` process (issue 15 items 1 and 8).
+
+Duplicate in-flight JSON-RPC ids in one HTTP session must be refused, never orphaned; and
+stdio must answer what it cannot parse as HTTP does, then keep serving.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from hostile_helpers import HttpSession, http_server, log
+
+PAIRS = 200
+
+
+def _pair(session: HttpSession, request_id: Any) -> list[tuple[int, Any]]:
+    """Two tools/call with the same ``request_id``, sent at the same moment; both (status, body)."""
+    barrier = threading.Barrier(2)
+    answers: list[tuple[int, Any]] = []
+    lock = threading.Lock()
+
+    def one(city: str) -> None:
+        barrier.wait()
+        try:
+            answer = session.call("get_current_weather", {"city": city}, request_id=request_id, timeout=10)
+        except OSError as exc:  # timed out: the request was orphaned
+            answer = (0, repr(exc))
+        with lock:
+            answers.append(answer)
+
+    threads = [threading.Thread(target=one, args=(city,)) for city in ("Oslo", "Lima")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
+
+
+def test_duplicate_in_flight_ids_in_one_http_session_are_refused_none_orphaned_and_sigterm_still_stops():
+    """200 pairs of concurrent calls sharing an id: every request is answered (a result or a -32600 naming the id), then SIGTERM stops the server within seconds."""
+    with http_server() as (process, port):
+        session = HttpSession(port)
+        ids: list[Any] = [i if i % 2 else f"req-{i}" for i in range(PAIRS)]
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            pairs = list(pool.map(lambda i: _pair(session, i), ids))
+        orphaned = [(request_id, a) for request_id, pair in zip(ids, pairs, strict=True) for a in pair if a[0] == 0]
+        refused = []
+        for request_id, pair in zip(ids, pairs, strict=True):
+            for status, body in pair:
+                if status == 0:
+                    continue
+                assert isinstance(body, dict) and body.get("id") == request_id, (request_id, status, body)
+                if "error" in body:
+                    assert status == 409 and body["error"]["code"] == -32600, body
+                    assert f"id {json.dumps(request_id)} is already in flight" in body["error"]["message"]
+                    refused.append(request_id)
+                else:
+                    assert status == 200 and body["result"]["isError"] is False, body
+        assert orphaned == []
+        assert refused  # the pairs did overlap
+        _, after = session.call("get_current_weather", {"city": "Oslo"}, request_id=ids[0])  # the id is free again
+        assert after["result"]["isError"] is False
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        status = process.wait(timeout=15)
+        stopped_in = time.monotonic() - started
+        stderr = log(process)
+    assert status == 0 and stopped_in < 5, (status, stopped_in)
+    assert "Traceback" not in stderr
+
+
+def test_the_same_id_in_two_sessions_is_no_collision():
+    """Ids are per session: two sessions may use the same id at the same moment."""
+    with http_server() as (_, port):
+        first, second = HttpSession(port), HttpSession(port)
+        barrier = threading.Barrier(2)
+        answers: list[Any] = [None, None]
+
+        def one(index: int, session: HttpSession) -> None:
+            barrier.wait()
+            answers[index] = session.call("get_current_weather", {"city": "Oslo"}, request_id=1)
+
+        threads = [threading.Thread(target=one, args=pair) for pair in enumerate((first, second))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert [a[0] for a in answers] == [200, 200]
+    assert all(a[1]["result"]["isError"] is False for a in answers)
