@@ -22,11 +22,18 @@ __all__ = ["closing", "run_until_stopped", "serve_stdio", "serve_until_stopped"]
 
 
 async def serve_stdio(gtm: GTMServer) -> None:
-    """Serve over this process's stdin and stdout until the client closes stdin."""
+    """Serve over this process's stdin and stdout until the client closes stdin.
+
+    A line that is no readable JSON-RPC message gets the error HTTP would give (see
+    ``unreadable``) and a log line; the server goes on with the next.
+    """
     from mcp.server.stdio import stdio_server
 
+    from .unreadable import AnsweringReadStream
+
     async with stdio_server() as (read_stream, write_stream):
-        await gtm.server.run(read_stream, write_stream, gtm.server.create_initialization_options())
+        answering = AnsweringReadStream(read_stream, write_stream)
+        await gtm.server.run(answering, write_stream, gtm.server.create_initialization_options())
 
 
 async def serve_until_stopped(gtm: GTMServer, *, transport: str, http: Mapping[str, Any] | None = None, sighup: bool = False) -> None:

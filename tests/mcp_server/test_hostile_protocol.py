@@ -13,7 +13,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from hostile_helpers import HttpSession, http_server, log
+import pytest
+from hostile_helpers import HttpSession, StdioServer, http_server, log
 
 PAIRS = 200
 
@@ -92,3 +93,41 @@ def test_the_same_id_in_two_sessions_is_no_collision():
             thread.join()
     assert [a[0] for a in answers] == [200, 200]
     assert all(a[1]["result"]["isError"] is False for a in answers)
+
+
+UNREADABLE = [
+    pytest.param(b"{not json", -32700, None, id="invalid-json"),
+    pytest.param(b"[" * 100_000, -32700, None, id="deep-nesting"),
+    pytest.param(b'{"jsonrpc":"2.0","id":3,"method":"tools/call","params":' + b"[" * 3000 + b"]" * 3000 + b"}", -32700, None, id="deep-params"),
+    pytest.param(b'[{"jsonrpc":"2.0","id":1,"method":"ping"}]', -32600, None, id="batch"),
+    pytest.param(b'"hello"', -32600, None, id="bare-string"),
+    pytest.param(b'{"jsonrpc":"2.0","id":{"a":1},"method":"ping"}', -32600, None, id="object-id"),
+    pytest.param(b'{"jsonrpc":"2.0","id":[1],"method":"tools/list"}', -32600, None, id="array-id"),
+    pytest.param(b'{"jsonrpc":"2.0","id":true,"method":"ping"}', -32600, None, id="boolean-id"),
+    pytest.param(b'{"jsonrpc":"2.0","id":1.5,"method":"ping"}', -32600, None, id="fraction-id"),
+    pytest.param(b'{"jsonrpc":"2.0","id":null,"method":"ping"}', -32600, None, id="null-id"),
+    pytest.param(b'{"jsonrpc":"2.0","id":5}', -32600, 5, id="no-method"),
+    pytest.param(b'{"jsonrpc":"1.0","id":"six","method":"ping"}', -32600, "six", id="wrong-version"),
+]
+
+
+@pytest.fixture(scope="module")
+def stdio_server():
+    server = StdioServer()
+    server.initialize()
+    yield server
+    server.close()
+
+
+@pytest.mark.parametrize(("line", "code", "request_id"), UNREADABLE)
+def test_stdio_answers_a_line_it_cannot_read_as_http_does_and_keeps_serving(stdio_server, line, code, request_id):
+    """Each unreadable line gets one JSON-RPC error (-32700 parse, -32600 invalid request, with the id when usable) and a log line; the next request is served."""
+    logged = len(stdio_server.stderr)
+    stdio_server.write(line)
+    answer = stdio_server.read(timeout=10)
+    assert answer["id"] == request_id and answer["error"]["code"] == code, answer
+    assert len(answer["error"]["message"]) < 600
+    assert stdio_server.request("ping", 99, {}, timeout=10) == {"jsonrpc": "2.0", "id": 99, "result": {}}
+    said = b"".join(stdio_server.stderr[logged:]).decode()
+    assert f"answered an unreadable message with {code}" in said and "Traceback" not in said
+
