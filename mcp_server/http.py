@@ -14,10 +14,12 @@
 
 from __future__ import annotations
 
+import errno
 import hmac
 import ipaddress
 import json
 import logging
+import socket
 from collections import deque
 from collections.abc import Sequence
 from typing import Any
@@ -26,6 +28,8 @@ import pydantic_core
 from mcp.server.transport_security import TransportSecuritySettings
 from mcp.shared.dispatcher import coerce_request_id
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gtm_core import GTMError
 
 from .app import GTMServer
 from .defaults import DEFAULT_HOST, DEFAULT_MAX_REQUEST_BYTES, DEFAULT_PATH, DEFAULT_PORT
@@ -38,8 +42,10 @@ __all__ = [
     "BearerTokenMiddleware",
     "BodyLimitMiddleware",
     "DuplicateIdMiddleware",
+    "ListenError",
     "build_http_app",
     "is_loopback",
+    "listen_socket",
     "serve_http",
 ]
 
@@ -257,6 +263,40 @@ def build_http_app(
     return app  # type: ignore[no-any-return]
 
 
+class ListenError(GTMError):
+    """The HTTP server cannot listen on the address it was given (taken, unknown, not this machine's)."""
+
+
+def listen_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host``:``port`` (0: a free port) for ``serve_http``; ListenError saying why not.
+
+    Bound here, before serving, so a taken port or a bad host stops ``gtm serve`` with one
+    line (uvicorn would exit mid-startup with a traceback), and a port of 0 is known.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host.strip("[]"), port))
+    except OSError as exc:
+        sock.close()
+        raise ListenError(f"cannot listen on {host}:{port}: {_why(exc, host, port)}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def _why(exc: OSError, host: str, port: int) -> str:
+    if isinstance(exc, socket.gaierror):
+        return f"{host!r} is no IP address or name this machine resolves; give --host an address such as 127.0.0.1"
+    if exc.errno == errno.EADDRINUSE:
+        return f"port {port} is already in use by another process; stop it or choose another --port (0 picks a free one)"
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return f"{host} is not an address of this machine; give --host one of its addresses, 127.0.0.1 or 0.0.0.0"
+    if exc.errno == errno.EACCES:
+        return "permission denied (ports below 1024 need privileges); choose a --port of 1024 or more"
+    return exc.strerror or str(exc)
+
+
 async def serve_http(
     gtm: GTMServer,
     *,
@@ -266,10 +306,18 @@ async def serve_http(
     max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
     allowed_hosts: Sequence[str] = (),
     log_level: str = "warning",
+    sock: socket.socket | None = None,
 ) -> None:
-    """Serve ``gtm`` over streamable HTTP with uvicorn until interrupted."""
+    """Serve ``gtm`` over streamable HTTP with uvicorn until interrupted.
+
+    ``sock`` is a socket from ``listen_socket`` (else one is bound here for ``host`` and
+    ``port``); the port it is bound to is the one logged and the one Host headers must name.
+    """
     import uvicorn
 
+    if sock is None:
+        sock = listen_socket(host, port)
+    port = sock.getsockname()[1]
     if not is_loopback(host):
         logger.warning(
             "binding %s: the server is reachable from other machines%s; clients must send a Host header "
@@ -281,4 +329,4 @@ async def serve_http(
                             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS)  # fmt: skip
     server = uvicorn.Server(config)
     logger.info("serving MCP over streamable HTTP at http://%s:%d%s", f"[{host}]" if ":" in host else host, port, DEFAULT_PATH)
-    await server.serve()
+    await server.serve(sockets=[sock])

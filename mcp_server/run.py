@@ -75,6 +75,12 @@ def run_until_stopped(
                 on_start(gtm)
             await serve_until_stopped(gtm, transport=transport, http=http, sighup=sighup)
 
+    if transport == "http":  # listen first: a taken port or a bad host stops here, in one line (ListenError)
+        from .http import DEFAULT_HOST, DEFAULT_PORT, listen_socket
+
+        options = dict(http or {})
+        sock = listen_socket(options.get("host", DEFAULT_HOST), options.get("port", DEFAULT_PORT))
+        http = {**options, "sock": sock}
     previous = _sigterm_as_ctrl_c()
     try:
         anyio.run(main)
@@ -83,6 +89,8 @@ def run_until_stopped(
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+        if transport == "http":
+            sock.close()
 
 
 def _sigterm_as_ctrl_c() -> Any:
