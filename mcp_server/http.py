@@ -4,8 +4,8 @@
 - DNS-rebinding protection stays on: the Host header must name the bound host and port (or
   a loopback alias of it, or a name given with ``allowed_hosts``), else 421; a browser
   Origin must match too, else 403.
-- With a token, every request needs ``Authorization: Bearer <token>`` (compared in constant
-  time), else 401.
+- With a token, every request needs ``Authorization: Bearer <token>`` (the scheme in any
+  case, the token compared in constant time), else 401.
 - A request body over ``max_request_bytes`` is refused with 413 and a JSON-RPC error body
   that names the limit.
 - A request whose JSON-RPC id is still in flight in the same session is refused with 409
@@ -111,14 +111,16 @@ class BearerTokenMiddleware:
         if not token:
             raise ValueError("the bearer token must not be empty")
         self.app = app
-        self._expected = f"Bearer {token}".encode()
+        self._expected = token.encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         given = next((v for k, v in scope.get("headers", []) if k == b"authorization"), b"")
-        if not hmac.compare_digest(given, self._expected):
+        scheme, _, credentials = given.partition(b" ")  # the scheme is case-insensitive (RFC 9110 11.1)
+        token_matches = hmac.compare_digest(credentials.lstrip(b" "), self._expected)
+        if not (token_matches and scheme.lower() == b"bearer"):
             status, body, headers = _error(
                 401, "unauthorized: this server needs the header 'Authorization: Bearer <token>'", -32001,
                 {"www-authenticate": 'Bearer realm="gtm"'},
