@@ -25,13 +25,15 @@ async def serve_stdio(gtm: GTMServer) -> None:
     """Serve over this process's stdin and stdout until the client closes stdin.
 
     A line that is no readable JSON-RPC message gets the error HTTP would give (see
-    ``unreadable``) and a log line; the server goes on with the next.
+    ``unreadable``) and a log line; the server goes on with the next. Stdin is read by
+    ``stdin_lines``, so Ctrl-C and SIGTERM stop it at once, even while no line comes.
     """
     from mcp.server.stdio import stdio_server
 
+    from .stdin_lines import stdin_lines
     from .unreadable import AnsweringReadStream
 
-    async with stdio_server() as (read_stream, write_stream):
+    async with stdin_lines() as lines, stdio_server(stdin=lines) as (read_stream, write_stream):  # type: ignore[arg-type]  # lines: what the SDK iterates
         answering = AnsweringReadStream(read_stream, write_stream)
         await gtm.server.run(answering, write_stream, gtm.server.create_initialization_options())
 
