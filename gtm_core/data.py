@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["DATA_DIR_ENV", "TRAINING_APIS", "MARKET", "data_dir", "data_file"]
+__all__ = ["DATA_DIR_ENV", "MARKET", "SOURCES", "TRAINING_APIS", "data_dir", "data_file"]
 
 DATA_DIR_ENV = "GTM_DATA_DIR"
 TRAINING_APIS = "training_apis/training_apis.jsonl.gz"
@@ -36,3 +36,17 @@ def data_file(relative: str) -> Path | None:
         return None
     path = root / relative
     return path if path.exists() else None
+
+
+# The public datasets each data file was made from: (name, where, licence).
+SOURCES: dict[str, tuple[tuple[str, str, str], ...]] = {
+    MARKET: (
+        ("Toucan's Smithery crawl", "https://huggingface.co/datasets/TheAgentArk/Toucan", "MIT"),
+        ("ToolSDK MCP registry", "https://github.com/toolsdk-ai/toolsdk-mcp-registry", "MIT"),
+    ),
+    TRAINING_APIS: (
+        ("Seal-Tools", "https://github.com/fairyshine/Seal-Tools", "Apache-2.0"),
+        ("StableToolBench (ToolBench's RapidAPI endpoints)", "https://github.com/THUNLP-MT/StableToolBench", "Apache-2.0"),
+        ("BFCL function docs (the bfcl-eval wheel: pip download --no-deps bfcl-eval)", "https://pypi.org/project/bfcl-eval/", "Apache-2.0"),
+    ),
+}

@@ -188,6 +188,14 @@ def serve(
     )
     exposed = "search_tools and call_tool over" if meta_tools else "exposing"
     logger.info("%s %d tools (engine %s, %s)", exposed, len(gtm.selection), simulator.engine.name, transport)
+    if logger.isEnabledFor(logging.INFO):
+        from .banner import startup_banner
+
+        click.echo(startup_banner(
+            catalog=", ".join(catalogs) or "the shipped catalog", tools=len(gtm.selection), engine=engine_instance.description,
+            transport=transport, url=f"http://{host}:{port}/mcp", max_episodes=max_episodes, idle_seconds=episode_idle,
+            meta_tools=meta_tools, token_env=token_env,
+        ), err=True)  # fmt: skip
     http = {"host": host, "port": port, "token": token, "max_request_bytes": max_request_bytes, "allowed_hosts": allowed_hosts}
     run_until_stopped(lambda: closing(gtm), transport=transport, http=http, sighup=bool(catalogs))
 

@@ -27,6 +27,8 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "eval": ("gtm_core.cli.evaluate", "Evaluate engines on held-out tools with the paper's Table 1 metrics."),
     "synth": ("gtm_core.cli.synth", "Make GTM training data with the CARG pipeline (any engine as the teacher)."),
     "proxy": ("mcp_server.proxy_cli", "Hybrid real/simulated tools: how simulated answers differ from recorded real ones."),
+    "doctor": ("gtm_core.cli.doctor", "Check the installation: what is there, what is missing, and the command that fixes it."),
+    "data": ("gtm_core.cli.data", "The public data: where it comes from, and whether a data folder holds it."),
 }
 
 # functions of the optional parts that core commands use -> (module, attribute), imported on first use,
@@ -34,6 +36,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
 LAZY_PARTS: dict[str, tuple[str, str]] = {
     "import_server": ("mcp_server.importer", "import_server"),
     "passed_variables": ("mcp_server.upstream_env", "passed_variables"),
+    "find_scope_index": ("analysis.index_path", "find_index"),
 }
 
 
