@@ -100,7 +100,8 @@ def _data() -> Check:
 
     root = data_dir()
     if root is None:
-        return Check("public data", False, f"no data folder (${DATA_DIR_ENV} unset or missing)", f"export {DATA_DIR_ENV}=/path/to/data  (gtm data fetch names the sources)", "gtm scope build-index, tests marked data, notebooks")
+        fix = f"export {DATA_DIR_ENV}=/path/to/data  (gtm data fetch names the sources)"
+        return Check("public data", False, f"no data folder (${DATA_DIR_ENV} unset or missing)", fix, "gtm scope build-index, tests marked data, notebooks")
     missing = [f for f in (TRAINING_APIS, MARKET) if not (root / f).is_file()]
     if missing:
         return Check("public data", False, f"{root} lacks {', '.join(missing)}", "gtm data fetch  (names the sources and the layout)", "gtm scope build-index, tests marked data")
