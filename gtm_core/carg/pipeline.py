@@ -25,7 +25,7 @@ from .taxonomy import run_taxonomy, taxonomy_summary
 from .tools import run_tools, tools_from_catalog, tools_summary
 from .workspace import FILES, SynthSettings, Workspace
 
-__all__ = ["STAGES", "clear_outputs", "format_summary", "summarize", "synthesize", "write_train"]
+__all__ = ["SCHEMA_TEACHER", "STAGES", "clear_outputs", "format_summary", "summarize", "synthesize", "teacher_warnings", "write_train"]
 
 STAGES = ("taxonomy", "tools", "single", "multi", "errors")
 
@@ -51,6 +51,20 @@ def stages_for(settings: SynthSettings, stages: Sequence[str] | None = None) -> 
     return [s for s in STAGES if s in chosen]
 
 
+SCHEMA_TEACHER = (
+    "the schema engine is the teacher: it fills every answer from the answer's JSON schema and cannot invent "
+    "meaningful subfields or tools, so the taxonomy and tool stages make placeholders (names such as 'koxh_x0m', "
+    "the tool checks refuse them); give a language-model teacher (--engine transformers, or --engine openai with "
+    "--engine-option base_url=...) or start from real tools with --from-catalog"
+)
+
+
+def teacher_warnings(teacher: Engine, settings: SynthSettings, stages: Sequence[str] | None = None) -> list[str]:
+    """What the teacher cannot do for these stages, said before they run (and kept in the summary)."""
+    designs = not settings.from_catalog and {"taxonomy", "tools"} & set(stages_for(settings, stages))
+    return [SCHEMA_TEACHER] if designs and teacher.name == "schema" else []
+
+
 def clear_outputs(out: str | Path) -> list[Path]:
     """Remove the files a run writes in ``out`` (nothing else), for a fresh start."""
     folder = Path(out)
@@ -74,10 +88,12 @@ def synthesize(
     embedder: Any = None,
 ) -> dict[str, Any]:
     """Run the CARG stages into ``out`` (resuming what is there) and return the summary."""
+    warnings = teacher_warnings(teacher, settings, stages)  # the CLI says them before it starts; the summary keeps them
     ws = Workspace(out, settings, teacher=teacher, judge=judge, progress=progress, embedder=embedder)
     run_sync(_run(ws, stages_for(settings, stages)))
     write_train(ws)
     summary = summarize(ws)
+    summary["warnings"] = warnings
     path = ws.path("summary")
     path.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return summary
@@ -151,17 +167,18 @@ def format_summary(summary: dict[str, Any]) -> str:
         return [name, "-" if items is None else str(items), "-" if passed is None else str(passed), shown, note]
 
     rows = [["stage", "items", "passed", "pass rate", "notes"]]
+    placeholders = "; PLACEHOLDERS: the schema teacher cannot design them" if summary.get("warnings") else ""
     tax = stages["taxonomy"]
     if "status" in tax:
         rows.append(row("taxonomy", None, None, None, tax["status"]))
     else:
-        rows.append(row("taxonomy", tax["asked"], tax["subfields"], tax["pass_rate"], f"{tax['fields']} seed fields"))
+        rows.append(row("taxonomy", tax["asked"], tax["subfields"], tax["pass_rate"], f"{tax['fields']} seed fields{placeholders}"))
     tools = stages["tools"]
     if "status" in tools:
         rows.append(row("tools", None, None, None, tools["status"]))
     else:
         dropped = ", ".join(f"{v} {k}" for k, v in sorted(tools["dropped"].items())) or "none dropped"
-        rows.append(row("tools", tools.get("asked", tools.get("read")), tools["kept"], tools.get("pass_rate"), f"{tools['source']}; {dropped}"))
+        rows.append(row("tools", tools.get("asked", tools.get("read")), tools["kept"], tools.get("pass_rate"), f"{tools['source']}; {dropped}{placeholders}"))
     single = stages["single"]
     if "status" in single:
         rows.append(row("single", None, None, None, single["status"]))
@@ -199,4 +216,5 @@ def format_summary(summary: dict[str, Any]) -> str:
     ]
     if summary["seconds"]:
         lines.append("seconds this run: " + ", ".join(f"{k} {v:.1f}" for k, v in summary["seconds"].items()))
+    lines += [f"WARNING: {warning}" for warning in summary.get("warnings", [])]
     return "\n".join(lines)

@@ -3,8 +3,10 @@
 For each subfield of ``taxonomy.jsonl`` the teacher's ``design_tools`` is shown exemplar
 tools of other subfields and drafts ``tools_per_subfield`` tools, which become ToolSpecs
 (``teacher.draft_to_spec``). A tool is kept when ``gtm_core.validate`` finds no error in it
-(legal MCP name, valid schemas, every required parameter defined) and its name is not a
-near-duplicate of a kept one (``gtm_core.dedup``: cosine similarity of names above 0.8).
+(legal MCP name, valid schemas, every required parameter defined), when it is made of words
+of its field (``wordcheck``: its name is words, and it shares a word with its field and
+subfield), and when its name is not a near-duplicate of a kept one (``gtm_core.dedup``: cosine
+similarity of names above 0.8).
 
 ``--from-catalog`` skips stages 1 and 2: the given tools are validated the same way (exact
 repeats of a name dropped; similar names of real tools are kept) and, with ``max_tools``,
@@ -32,6 +34,7 @@ from .runner import Round, run_stage
 from .store import StageFile, item_seed
 from .taxonomy import is_taxonomy_file
 from .teacher import draft_to_spec
+from .wordcheck import field_text, word_problems
 from .workspace import Workspace
 
 __all__ = ["run_tools", "tools_from_catalog", "tools_summary"]
@@ -62,7 +65,10 @@ async def run_tools(ws: Workspace) -> None:
     jobs = []
     for entry in StageFile(taxonomy_path):
         for subfield in entry["subfields"]:
-            jobs.append({"field": entry["field"], "subfield": subfield["name"], "subfield_description": subfield.get("description", "")})
+            jobs.append({
+                "field": entry["field"], "subfield": subfield["name"], "subfield_description": subfield.get("description", ""),
+                "field_description": entry.get("description", ""),
+            })  # fmt: skip
     pool = _exemplar_pool(ws)
     source = f"carg:{ws.teacher.name}"
 
@@ -82,7 +88,9 @@ async def run_tools(ws: Workspace) -> None:
                 except SpecError as exc:
                     refused.append({"draft": draft, "problems": [str(exc)]})
                     continue
-                problems = _errors(spec)
+                problems = _errors(spec) or word_problems(
+                    spec, field_text(job["field"], job["subfield"], job.get("field_description"), job.get("subfield_description"))
+                )
                 if problems:
                     refused.append({"draft": draft, "problems": problems})
                 else:

@@ -84,6 +84,7 @@ def _judge_engine(judge: str | None, judge_model: str | None, judge_options: tup
 
 def _run(stages: list[str] | None, options: dict[str, Any]) -> None:
     from ..carg import SynthSettings, clear_outputs, format_summary, synthesize
+    from ..carg.pipeline import teacher_warnings
 
     engine = engine_config_from_flags(options.pop("engine"), options.pop("model"), options.pop("engine_options"), options.pop("engine_config"))
     judge = _judge_engine(options.pop("judge"), options.pop("judge_model"), options.pop("judge_options"))
@@ -95,7 +96,10 @@ def _run(stages: list[str] | None, options: dict[str, Any]) -> None:
         raise click.UsageError(str(exc)) from exc
     if overwrite:
         clear_outputs(out)
-    summary = synthesize(out, settings, teacher=engine.build(), judge=judge, stages=stages, progress=progress)
+    teacher = engine.build()
+    for warning in teacher_warnings(teacher, settings, stages):
+        click.echo(f"warning: {warning}", err=True)
+    summary = synthesize(out, settings, teacher=teacher, judge=judge, stages=stages, progress=progress)
     click.echo(json.dumps(summary, indent=2, ensure_ascii=False) if as_json else format_summary(summary))
 
 
@@ -104,8 +108,8 @@ def synth() -> None:
     """Make GTM training data with the CARG pipeline; any engine is the teacher.
 
     The teacher is chosen with --engine/--model as for `gtm simulate`: the schema engine
-    (the default: offline, instant, generic content), a local model, or any
-    OpenAI-compatible server. `gtm synth run` runs every stage; the other commands run one.
+    (the default: offline, instant, generic content; it cannot design a taxonomy or tools,
+    so use it with --from-catalog), a local model, or any OpenAI-compatible server. `gtm synth run` runs every stage; the other commands run one.
     """
 
 

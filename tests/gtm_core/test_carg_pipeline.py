@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from carg_teachers import CatalogTeacher
 from click.testing import CliRunner
 
 from gtm_core import Catalog, ToolSpec, validate_catalog
@@ -49,8 +50,9 @@ def assert_chat_records(lines):
 
 
 def test_the_whole_pipeline_runs_offline_with_the_schema_engine(tmp_path):
-    """Seed fields become subfields, tools, single-turn, multi-turn and error examples, with no model."""
-    summary = synthesize(tmp_path, small_settings(), teacher=SchemaEngine(), progress=False)
+    """Seed fields become subfields, tools, single-turn, multi-turn and error examples, with no model
+    (the schema engine answers; the tools are designed from the shipped catalog, which it cannot do)."""
+    summary = synthesize(tmp_path, small_settings(), teacher=CatalogTeacher(), progress=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(FILES)
     stages = summary["stages"]
     assert stages["taxonomy"]["fields"] == 2 and stages["taxonomy"]["subfields"] == 4
@@ -71,7 +73,7 @@ def test_the_whole_pipeline_runs_offline_with_the_schema_engine(tmp_path):
 
 def test_every_train_line_is_a_chat_record_ending_with_the_assistants_answer(tmp_path):
     """Each line has messages of role/content strings, system first and the assistant's answer last."""
-    synthesize(tmp_path, small_settings(), teacher=SchemaEngine(), progress=False)
+    synthesize(tmp_path, small_settings(), teacher=CatalogTeacher(), progress=False)
     lines = read_jsonl(tmp_path / "train.jsonl")
     assert_chat_records(lines)
     multi = [r for r in lines if r["scenario"] == "multi" and r["turn"] > 0]

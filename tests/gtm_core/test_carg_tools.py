@@ -36,7 +36,7 @@ class Scripted(Engine):
         out = []
         for request in requests:
             if request.spec.name == "expand_subfields":
-                out.append(json.dumps({"subfields": [{"name": "Forecasts", "description": "Weather forecasts."}]}))
+                out.append(json.dumps({"subfields": [{"name": "Forecasts", "description": "Weather forecasts, and invoices for them."}]}))
             elif request.spec.name == "design_tools":
                 out.append(json.dumps({"tools": DRAFTS}))
             else:
@@ -93,3 +93,43 @@ def test_from_catalog_drops_invalid_tools_and_repeated_names_but_keeps_similar_r
     assert Catalog.load(tmp_path / "out" / "tools.jsonl").names == ["get_order", "get_orders"]
     reasons = [json.loads(line)["reason"] for line in (tmp_path / "out" / "tools.dropped.jsonl").read_text(encoding="utf-8").splitlines()]
     assert reasons == ["duplicate", "invalid"]
+
+
+def test_a_schema_teacher_is_warned_about_up_front_and_its_placeholder_tools_are_refused(tmp_path):
+    """The schema engine cannot design tools: the warning comes before the run, the summary keeps
+    and shows it, and none of its drafts (names such as koxh_x0m) passes the word checks."""
+    from click.testing import CliRunner
+
+    from gtm_core.cli import cli
+
+    result = CliRunner().invoke(cli, ["synth", "run", "--out", str(tmp_path), "--seed-fields", "2", "--subfields-per-field", "1",
+                                      "--tools-per-subfield", "3", "--single", "0", "--multi", "0", "--errors", "0"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith("warning: the schema engine is the teacher")
+    assert "PLACEHOLDERS" in result.stdout and result.stdout.rstrip().splitlines()[-1].startswith("WARNING: the schema engine")
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["warnings"] and summary["stages"]["tools"]["kept"] == 0
+    dropped = [json.loads(line) for line in (tmp_path / "tools.dropped.jsonl").read_text().splitlines()]
+    assert len(dropped) == 6 and all("not made of words" in " ".join(d["problems"]) or "share a word" in " ".join(d["problems"]) for d in dropped)
+
+
+def test_a_schema_teacher_on_real_tools_gets_no_warning(tmp_path):
+    from gtm_core.carg.pipeline import teacher_warnings
+
+    assert teacher_warnings(SchemaEngine(), SynthSettings(from_catalog=("tools.jsonl",))) == []
+    assert teacher_warnings(SchemaEngine(), SynthSettings(), ["single"]) == []
+    assert teacher_warnings(Scripted(), SynthSettings()) == []
+    assert teacher_warnings(SchemaEngine(), SynthSettings()) != []
+
+
+def test_names_that_are_not_words_and_tools_foreign_to_their_field_are_refused():
+    from gtm_core.carg.wordcheck import field_text, word_problems
+
+    crypto = field_text("Cryptocurrency", "Beginner Photography Tips", "Digital assets: market prices, wallets and on-chain data.")
+    (junk_name, foreign) = word_problems(ToolSpec("koxh_x0m", "All items are available and ready to ship."), crypto)
+    assert "'koxh', 'x0m'" in junk_name and "share a word with its field" in foreign
+    assert word_problems(ToolSpec("get_token_price", "Current price of a token."), crypto) == []
+    storage = field_text("Cloud", "Object Storage", "Buckets, objects and hashes.")
+    for name in ("s3_list_buckets", "getSHA256Hash", "list_buckets_v2"):
+        assert word_problems(ToolSpec(name, "List the storage buckets."), storage) == [], name
+    assert word_problems(ToolSpec("q6_1vu_68_g", "List the buckets."), storage)[0].startswith("the name 'q6_1vu_68_g' is not made of words")
