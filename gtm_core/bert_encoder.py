@@ -30,7 +30,6 @@ __all__ = ["BertEncoder", "BertEncoderError", "supports"]
 _POOLING = "sentence_transformers.models.Pooling"
 _TRANSFORMER = "sentence_transformers.models.Transformer"
 _NORMALIZE = "sentence_transformers.models.Normalize"
-_FEW_TOKENS = 2048  # up to this many tokens in one encode call run on one BLAS thread
 
 
 class BertEncoderError(GTMError):
@@ -96,10 +95,11 @@ class BertEncoder:
 
     ``batch_size`` texts run at once (sorted by length, so a batch pads little); texts longer
     than the folder's ``max_seq_length`` (``sentence_bert_config.json``, else 256) tokens are
-    cut, as sentence-transformers cuts them.
+    cut, as sentence-transformers cuts them. ``threads`` BLAS threads run it (1 by default,
+    the faster choice on a machine whose cores other processes share; None: the library's).
     """
 
-    def __init__(self, folder: str | Path, *, batch_size: int = 32) -> None:
+    def __init__(self, folder: str | Path, *, batch_size: int = 32, threads: int | None = 1) -> None:
         self.folder = Path(folder)
         if not supports(self.folder):
             raise BertEncoderError(f"{self.folder} is not a BERT sentence-transformers folder with mean pooling")
@@ -115,6 +115,7 @@ class BertEncoder:
         self.eps = float(config.get("layer_norm_eps", 1e-12))
         self.normalize = _NORMALIZE in _modules(self.folder)
         self.batch_size = batch_size
+        self.threads = threads
         weights = load_file(str(self.folder / "model.safetensors"))
         prefix = "bert." if "bert.embeddings.word_embeddings.weight" in weights else ""
         self._w = {k[len(prefix) :]: v.astype(np.float32, copy=False) for k, v in weights.items() if k.startswith(prefix)}
@@ -177,21 +178,22 @@ class BertEncoder:
         ids = self._ids(texts)
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         out = np.zeros((len(ids), self.dim), dtype=np.float32)
-        with _few_threads(sum(len(row) for row in ids)):
+        with _blas_threads(self.threads):
             for start in range(0, len(order), self.batch_size):
                 chunk = order[start : start + self.batch_size]
                 out[chunk] = self._forward([ids[i] for i in chunk])
         return out
 
 
-def _few_threads(tokens: int) -> contextlib.AbstractContextManager[Any]:
-    """One BLAS thread for a few texts. Measured on two shared cores: one short text took
-    ~0.2 s on one thread and 2-3 s on two (the threads wait on each other while the other
-    processes hold the cores); big batches keep the library's default."""
-    if tokens > _FEW_TOKENS:
+def _blas_threads(threads: int | None) -> contextlib.AbstractContextManager[Any]:
+    """At most ``threads`` BLAS threads inside the block (None: the library's default).
+    Measured on two cores shared with other processes: 200 market texts took 3.6-4.9 s on one
+    thread and 12-24 s on two (the threads wait on each other while other processes hold the
+    cores); one short text 0.1-0.2 s on one thread and 2-3 s on two."""
+    if threads is None:
         return contextlib.nullcontext()
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:  # pragma: no cover - threadpoolctl comes with the extra
         return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
+    return threadpool_limits(limits=threads, user_api="blas")
