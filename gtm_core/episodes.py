@@ -50,6 +50,8 @@ class Episode:
         self._history_bytes = 0
         self._sizes: deque[int] = deque()
         self._occurrences: dict[str, int] = {}
+        self.opening: dict[str, Any] = {}  # what open_episode was given (seed, hidden context): reset reuses it
+        self.baseline: dict[str, Any] | None = None  # the world's snapshot when opened (None: empty)
 
     def __repr__(self) -> str:
         return f"Episode({self.id!r}, calls={self.calls}, entities={len(self.world)})"
@@ -64,6 +66,8 @@ class Episode:
             twin._history_bytes = self._history_bytes
             twin._sizes.extend(self._sizes)
             twin._occurrences = dict(self._occurrences)
+            twin.opening = copy.deepcopy(self.opening)
+            twin.baseline = copy.deepcopy(self.baseline)
         return twin
 
     def context(self) -> tuple[tuple[HistoryItem, ...], dict[str, Any] | None]:
@@ -120,6 +124,12 @@ class EpisodeStore:
             if hidden_context is not None:
                 episode.hidden_context = dict(hidden_context)
             return episode
+
+    def peek(self, episode_id: str) -> Episode | None:
+        """The live episode with this id, or None; never creates one (idle ones are dropped first)."""
+        with self._lock:
+            self._evict_idle(time.monotonic())
+            return self._episodes.get(episode_id)
 
     def fork(self, episode_id: str, into: str) -> Episode:
         """A new episode ``into``, a copy of ``episode_id`` (created empty first if it does not exist)."""

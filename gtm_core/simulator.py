@@ -12,12 +12,14 @@ of one episode inside a batch see each other's effects as if made one after anot
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import logging
 import os
 import threading
 import time
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,10 +33,11 @@ from .checks import check_parsed, parse_arguments, primary_kind
 from .engines import get_engine
 from .engines.base import Engine
 from .episodes import Episode, EpisodeLimits, EpisodeStore
-from .errors import UnknownToolError
+from .errors import UnknownEpisodeError, UnknownToolError
 from .faults import FaultInjector
 from .generation import Answer, GenerationRequest, HistoryItem
 from .results import ToolCall, ToolResult
+from .snapshots import EMPTY_SNAPSHOT, episode_snapshot, snapshot_diff
 from .spec import ToolSpec
 from .sync import run_sync
 from .world import EntityOperation, entity_operation
@@ -134,9 +137,44 @@ class Simulator:
         """The episode with this id (created on first use), optionally setting its hidden context."""
         return self.episodes.get(episode_id, hidden_context=hidden_context)
 
-    def reset_episode(self, episode_id: str, *, hidden_context: Mapping[str, Any] | None = None) -> Episode:
-        """Start an episode afresh: no history, no entities."""
-        return self.episodes.reset(episode_id, hidden_context=hidden_context)
+    def open_episode(self, episode_id: str | None = None, *, seed: Mapping[str, Any] | None = None, hidden_context: Mapping[str, Any] | None = None) -> Episode:
+        """Start an episode afresh under ``episode_id`` (a new random id when None), replacing any live one.
+
+        ``seed`` is the world it starts with and ``hidden_context`` the task information engines may
+        use; both are kept for ``reset_episode``. The world as opened is the baseline of ``episode_diff``.
+        """
+        episode = self.episodes.reset(episode_id or f"ep-{uuid.uuid4().hex}", hidden_context=hidden_context)
+        if seed:
+            raise ValueError("seeding an episode's world needs the resource model (gtm_core.resources), which this build lacks")
+        with episode.lock:
+            episode.opening = {"seed": copy.deepcopy(dict(seed)) if seed else None, "hidden_context": dict(hidden_context) if hidden_context else None}
+            episode.baseline = episode_snapshot(episode)
+        return episode
+
+    def reset_episode(self, episode_id: str, *, seed: Mapping[str, Any] | None = None, hidden_context: Mapping[str, Any] | None = None) -> Episode:
+        """Start an episode afresh: no history, the world it was opened with, the same hidden context (unless given anew)."""
+        live = self.episodes.peek(episode_id)
+        opening = live.opening if live is not None else {}
+        return self.open_episode(
+            episode_id,
+            seed=seed if seed is not None else opening.get("seed"),
+            hidden_context=hidden_context if hidden_context is not None else opening.get("hidden_context"),
+        )
+
+    def episode_snapshot(self, episode_id: str) -> dict[str, Any]:
+        """The live episode's world as JSON (see ``gtm_core.snapshots``); UnknownEpisodeError when there is none."""
+        return episode_snapshot(self._live(episode_id))
+
+    def episode_diff(self, episode_id: str) -> dict[str, list[dict[str, Any]]]:
+        """What changed in the episode's world since it was opened (records created, changed, deleted)."""
+        episode = self._live(episode_id)
+        return snapshot_diff(episode.baseline or EMPTY_SNAPSHOT, episode_snapshot(episode))
+
+    def _live(self, episode_id: str) -> Episode:
+        episode = self.episodes.peek(episode_id)
+        if episode is None:
+            raise UnknownEpisodeError(episode_id)
+        return episode
 
     def close_episode(self, episode_id: str) -> bool:
         """Forget an episode and free what it held."""

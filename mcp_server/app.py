@@ -40,6 +40,7 @@ from gtm_core import Catalog, GTMError, Simulator, ToolResult, ToolSpec
 from . import meta
 from .defaults import DEFAULT_FIRST_PAGE_SIZE, DEFAULT_MAX_ARGUMENT_BYTES, DEFAULT_PAGE_SIZE
 from .episodes import (
+    EXPLICIT_SOURCES,
     SESSION_EPISODE_PREFIX,
     SESSION_HEADER,
     EpisodeHandle,
@@ -61,6 +62,11 @@ INSTRUCTIONS = (
     "Every tool here is simulated by a Generalist Tool Model from its specification. Calls that "
     "share an episode share a world: pass _meta {\"gtm/episode\": ID} (or the X-GTM-Episode header) "
     "to keep rollouts apart."
+)
+
+MISSING_EPISODE = (
+    "this server requires an explicit episode (--require-episode): pass _meta {\"gtm/episode\": ID}, "
+    "post to /mcp/episodes/ID (or /mcp?episode=ID), or send the X-GTM-Episode header"
 )
 
 
@@ -130,7 +136,9 @@ class GTMServer:
     with ``engine``, ``seed``, ``cache`` and ``faults``. ``field`` and ``tools`` (name globs)
     select what is exposed; ``meta_tools`` exposes ``search_tools`` and ``call_tool``
     instead. ``catalog_paths`` are the files a reload reads; ``reload_interval`` (seconds,
-    0 = off) polls them while the server runs. The SDK server is ``self.server``.
+    0 = off) polls them while the server runs. ``require_episode`` refuses calls that name no
+    episode (in ``_meta``, the URL or the X-GTM-Episode header) instead of giving them the
+    session's or the process's. The SDK server is ``self.server``.
     """
 
     def __init__(
@@ -149,6 +157,7 @@ class GTMServer:
         max_argument_bytes: int = DEFAULT_MAX_ARGUMENT_BYTES,
         catalog_paths: Sequence[str | os.PathLike[str]] = (),
         reload_interval: float = 0.0,
+        require_episode: bool = False,
         name: str = SERVER_NAME,
     ) -> None:
         if max_argument_bytes < 1:
@@ -164,6 +173,7 @@ class GTMServer:
         self.meta_tools = meta_tools
         self.max_argument_bytes = max_argument_bytes
         self.reload_interval = reload_interval
+        self.require_episode = require_episode
         self.watcher = CatalogWatcher(list(catalog_paths)) if catalog_paths else None
         self.process_episode = f"process:{uuid.uuid4().hex[:12]}"
         self.notifier = ListChangedNotifier()
@@ -372,6 +382,8 @@ class GTMServer:
             context = hidden_context(ctx)
         except InvalidEpisodeError as exc:
             return call_result(state.simulator.refuse(params.name, "invalid_episode", 400, "INVALID_ARGUMENT", str(exc)))
+        if self.require_episode and episode.source not in EXPLICIT_SOURCES:
+            return call_result(state.simulator.refuse(params.name, "missing_episode", 400, "INVALID_ARGUMENT", MISSING_EPISODE))
         if context is not None:
             state.simulator.episode(episode.id, hidden_context=context)
         arguments: Any = params.arguments if params.arguments is not None else {}

@@ -78,6 +78,8 @@ def _setup_logging(level: str) -> None:
               help="Proxy mode: append every real call and answer as a chat-format training record (synced per record, secrets redacted).")
 @click.option("--upstream-timeout", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True, metavar="S",
               help="Proxy mode: seconds a real call may take before it fails (or falls back).")
+@click.option("--require-episode", is_flag=True,
+              help="Refuse calls that name no episode (in _meta, the URL /mcp/episodes/ID or the X-GTM-Episode header) instead of sharing the session's or the process's.")
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info", show_default=True, help="Logging on stderr.")
 def serve(
     catalogs: tuple[str, ...],
@@ -107,13 +109,15 @@ def serve(
     policy_file: str | None,
     record: str | None,
     upstream_timeout: float,
+    require_episode: bool,
     log_level: str,
 ) -> None:
     """Serve the tools of a catalog over MCP; every call is simulated.
 
     Calls share an episode (a world of created entities) by the request's
-    _meta["gtm/episode"], else the X-GTM-Episode header, else the MCP session, else the
-    process. Logs go to stderr.
+    _meta["gtm/episode"], else the URL (/mcp/episodes/ID or /mcp?episode=ID), else the
+    X-GTM-Episode header, else the MCP session, else the process. Over HTTP, /episodes opens,
+    resets, snapshots, diffs and closes episodes. Logs go to stderr.
 
     With --upstream / --upstream-url it is a proxy in front of real MCP servers: their tools
     are listed, and each call is simulated or forwarded as --policy says (see `mcp_server.proxy`).
@@ -151,6 +155,7 @@ def serve(
             http={"host": host, "port": port, "token": token, "max_request_bytes": max_request_bytes, "allowed_hosts": allowed_hosts},
             engine=engine_instance, seed=seed, cache=cache_path, faults=fault_rate or None, field=field, tools=tool_globs,
             page_size=page_size, first_page_size=first_page_size, meta_tools=meta_tools, max_argument_bytes=max_argument_bytes,
+            require_episode=require_episode,
         )  # fmt: skip
         return
     if policies or policy_file or record:
@@ -171,6 +176,7 @@ def serve(
         max_argument_bytes=max_argument_bytes,
         catalog_paths=catalogs,
         reload_interval=reload_interval,
+        require_episode=require_episode,
     )
     exposed = "search_tools and call_tool over" if meta_tools else "exposing"
     logger.info("%s %d tools (engine %s, %s)", exposed, len(gtm.selection), simulator.engine.name, transport)

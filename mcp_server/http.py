@@ -1,5 +1,8 @@
 """Streamable HTTP: the SDK's ASGI app behind a bearer-token check and a body size limit.
 
+- ``/mcp`` serves MCP; ``/mcp/episodes/<id>`` and ``/mcp?episode=<id>`` serve it with the
+  calls' episode in the URL; ``/episodes`` opens, resets, inspects and closes episodes (see
+  ``mcp_server.episode_http``). Every path gets the protections below.
 - Binds 127.0.0.1 unless told otherwise; another host is logged as a warning.
 - DNS-rebinding protection stays on: the Host header must name the bound host and port (or
   a loopback alias of it, or a name given with ``allowed_hosts``), else 421; a browser
@@ -25,6 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .app import GTMServer
 from .defaults import DEFAULT_HOST, DEFAULT_MAX_REQUEST_BYTES, DEFAULT_PATH, DEFAULT_PORT
+from .episode_http import EpisodeUrlMiddleware, episode_routes
 
 __all__ = [
     "DEFAULT_HOST",
@@ -157,13 +161,16 @@ def build_http_app(
     ``allowed_hosts`` adds Host header values ("name:port") that clients may use, for a
     server reached under a name other than the bound address.
     """
+    security = _security(host, port, allowed_hosts)
     app: Any = gtm.server.streamable_http_app(
         streamable_http_path=path,
         json_response=True,  # one JSON body per POST: no SSE framing; notifications use the GET stream
-        transport_security=_security(host, port, allowed_hosts),
+        transport_security=security,
         max_request_body_size=max_request_bytes,
         host=host,
+        custom_starlette_routes=episode_routes(gtm, security, mcp_path=path),
     )
+    app = EpisodeUrlMiddleware(app, path)
     app = BodyLimitMiddleware(app, max_request_bytes)
     if token is not None:
         app = BearerTokenMiddleware(app, token)
