@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -87,12 +88,16 @@ def _id_parameter(spec: ToolSpec, entity: str, *, guess: bool) -> str | None:
 
 
 class EntityWorld:
-    """The records of one episode, by entity type and id, with tombstones for deleted ones."""
+    """The records of one episode, by entity type and id, with tombstones for deleted ones.
+
+    At most ``max_records`` records and as many tombstones (the oldest deletions go first).
+    """
 
     def __init__(self, *, max_records: int = 10_000) -> None:
         self.max_records = max_records
         self._records: dict[str, dict[str, dict[str, Any]]] = {}
         self._deleted: dict[str, set[str]] = {}
+        self._tombstones: deque[tuple[str, str]] = deque()  # deletions, oldest first: at most max_records kept
         self._count = 0
 
     def __len__(self) -> int:
@@ -177,7 +182,14 @@ class EntityWorld:
     def _forget(self, entity: str, entity_id: str) -> None:
         if self._records.get(entity, {}).pop(entity_id, None) is not None:
             self._count -= 1
-        self._deleted.setdefault(entity, set()).add(entity_id)
+        deleted = self._deleted.setdefault(entity, set())
+        if entity_id in deleted:
+            return
+        deleted.add(entity_id)
+        self._tombstones.append((entity, entity_id))
+        while len(self._tombstones) > self.max_records:  # the oldest deletions are forgotten first
+            old_entity, old_id = self._tombstones.popleft()
+            self._deleted.get(old_entity, set()).discard(old_id)
 
 
 def _as_id(value: Any) -> str | None:

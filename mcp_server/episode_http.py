@@ -15,8 +15,10 @@ Lifecycle endpoints (JSON in, JSON out; the same bearer token and Host/Origin ch
     GET    /episodes                 -> 200 live count and the store's limits
 
 They are the Python API's ``Simulator.open_episode``, ``reset_episode``, ``episode_snapshot``,
-``episode_diff`` and ``close_episode``. An unknown (closed, evicted or idle-expired) episode
-gets 404 with a JSON error that says so; a bad body or id gets 400.
+``episode_diff`` and ``close_episode``. An unknown (never opened or closed) episode gets 404,
+one dropped for the limits (evicted beyond ``--max-episodes``, or idle beyond
+``--episode-idle``) 410 Gone, each with a JSON error that says so; a bad body or id gets 400.
+Reset (or close, then open) starts a dropped id afresh.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gtm_core import UnknownEpisodeError
+from gtm_core.episodes import EpisodeExpiredError
 
 from .app import GTMServer
 from .episodes import EPISODE_QUERY_PARAMETER, EPISODE_SCOPE_KEY, InvalidEpisodeError, check_episode_id
@@ -122,6 +125,8 @@ def episode_routes(gtm: GTMServer, security: TransportSecuritySettings, *, mcp_p
                 return await handler(request)
             except UnknownEpisodeError as exc:
                 return _error(404, str(exc))
+            except EpisodeExpiredError as exc:
+                return _error(410, str(exc))
             except (InvalidEpisodeError, ValueError) as exc:
                 return _error(400, str(exc))
 

@@ -2,8 +2,9 @@
 
 ``run_until_stopped(open_server, ...)`` enters ``open_server()`` (an async context manager
 that yields a GTMServer and closes it on exit), serves it over stdio or streamable HTTP, and
-reloads on SIGHUP when asked. Ctrl-C ends it quietly; leaving the context closes the server
-(the Simulator, its engine and cache; a proxy's upstreams and recorder).
+reloads on SIGHUP when asked. Ctrl-C and SIGTERM end it quietly alike (over HTTP after a
+graceful shutdown of at most ``GRACEFUL_SHUTDOWN_SECONDS``); leaving the context closes the
+server (the Simulator, its engine and cache; a proxy's upstreams and recorder).
 """
 
 from __future__ import annotations
@@ -21,11 +22,14 @@ __all__ = ["closing", "run_until_stopped", "serve_stdio", "serve_until_stopped"]
 
 
 async def serve_stdio(gtm: GTMServer) -> None:
-    """Serve over this process's stdin and stdout until the client closes stdin."""
+    """Serve over this process's stdin and stdout until the client closes stdin (or Ctrl-C, at once)."""
     from mcp.server.stdio import stdio_server
 
-    async with stdio_server() as (read_stream, write_stream):
-        await gtm.server.run(read_stream, write_stream, gtm.server.create_initialization_options())
+    from .stdin_lines import stdin_lines
+
+    with stdin_lines() as lines:
+        async with stdio_server(stdin=lines) as (read_stream, write_stream):  # type: ignore[arg-type]  # it only iterates the lines
+            await gtm.server.run(read_stream, write_stream, gtm.server.create_initialization_options())
 
 
 async def serve_until_stopped(gtm: GTMServer, *, transport: str, http: Mapping[str, Any] | None = None, sighup: bool = False) -> None:
@@ -67,7 +71,26 @@ def run_until_stopped(
                 on_start(gtm)
             await serve_until_stopped(gtm, transport=transport, http=http, sighup=sighup)
 
+    previous = _sigterm_as_ctrl_c()
     try:
         anyio.run(main)
     except KeyboardInterrupt:
         pass
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _sigterm_as_ctrl_c() -> Any:
+    """Make SIGTERM (systemd, Docker, Kubernetes) stop the server as Ctrl-C does; the handler it replaces.
+
+    The default SIGTERM kills the process at once, before the server closes (a proxy's
+    recorder would lose what it had not written). Re-raised as SIGINT, it takes Ctrl-C's
+    path: uvicorn's graceful shutdown over HTTP, the cancelled main task over stdio, then the
+    server's close. Only in the main thread, where signal handlers can be set.
+    """
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, lambda signum, frame: signal.raise_signal(signal.SIGINT))
