@@ -21,7 +21,7 @@ from .files import write_jsonl
 from .importers import ImportResult, catalog_files, read_tools
 from .spec import ToolSpec
 
-__all__ = ["Catalog", "shipped_catalog_path", "tokenize"]
+__all__ = ["Catalog", "closest_names", "shipped_catalog_path", "tokenize"]
 
 _WORD = re.compile(r"[A-Za-z][a-z]+|[A-Z]+(?![a-z])|\d+")
 
@@ -29,6 +29,27 @@ _WORD = re.compile(r"[A-Za-z][a-z]+|[A-Z]+(?![a-z])|\d+")
 def tokenize(text: str) -> list[str]:
     """Lower-case words of a name or text; camelCase and snake_case are split."""
     return [w.lower() for w in _WORD.findall(text or "")]
+
+
+_CLOSE_CUTOFF = 0.6
+
+
+def closest_names(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:
+    """Up to ``n`` of ``candidates`` that look like ``name``: difflib's close matches, then names containing it.
+
+    Cheap for any ``name``: difflib's ratio is at most 2*len(b)/(len(a)+len(b)), so a name
+    more than 2/cutoff - 1 times as long as the longest candidate can match none (nor be
+    contained in one) and is answered at once, without a search; a 1 MB name costs no more
+    than a short one.
+    """
+    names = list(candidates)
+    if not name or not names or len(name) > max(map(len, names)) * (2 / _CLOSE_CUTOFF - 1):
+        return []
+    close = difflib.get_close_matches(name, names, n=n, cutoff=_CLOSE_CUTOFF)
+    if len(close) < n:
+        lowered = name.lower()
+        close += [c for c in names if lowered in c.lower() and c not in close][: n - len(close)]
+    return close
 
 
 def shipped_catalog_path() -> Path:
@@ -105,13 +126,8 @@ class Catalog:
             raise UnknownToolError(name, self.closest(name)) from None
 
     def closest(self, name: str, n: int = 3) -> list[str]:
-        """Up to ``n`` tool names that look like ``name``."""
-        names = list(self._by_name)
-        close = difflib.get_close_matches(name, names, n=n, cutoff=0.6)
-        if len(close) < n:
-            lowered = name.lower()
-            close += [c for c in names if lowered and lowered in c.lower() and c not in close][: n - len(close)]
-        return close
+        """Up to ``n`` tool names that look like ``name`` (see ``closest_names``)."""
+        return closest_names(name, self._by_name, n)
 
     # ---- selection ---------------------------------------------------------------------
     def filter(

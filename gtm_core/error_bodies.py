@@ -20,11 +20,20 @@ from .checks.arguments import primary_kind
 from .checks.messages import MESSAGE_LIST_ITEMS, listing
 from .checks.problems import ArgumentProblem, ErrorKind
 
-__all__ = ["engine_failure", "error_body", "invalid_arguments", "not_found", "unknown_tool"]
+__all__ = ["MAX_SHOWN_NAME", "engine_failure", "error_body", "invalid_arguments", "not_found", "shown_name", "unknown_tool"]
 
 BAD_REQUEST = 400
 NOT_FOUND = 404
 BAD_GATEWAY = 502
+MAX_SHOWN_NAME = 200
+"""The longest tool name an error body repeats whole; a longer one is cut (``shown_name``)."""
+
+
+def shown_name(name: str) -> str:
+    """``name``, or for one over MAX_SHOWN_NAME characters its start and its length: a 1 MB name is not echoed."""
+    if len(name) <= MAX_SHOWN_NAME:
+        return name
+    return f"{name[: MAX_SHOWN_NAME // 2]}... ({len(name)} characters)"
 
 
 def error_body(kind: str, code: int, status: str, message: str, **fields: Any) -> dict[str, Any]:
@@ -48,6 +57,7 @@ def invalid_arguments(tool: str, problems: Sequence[ArgumentProblem]) -> dict[st
 def unknown_tool(name: str, suggestions: Sequence[str] = ()) -> dict[str, Any]:
     """The body for a call to a tool that is not served, with the closest names."""
     hint = f" Did you mean {listing(list(suggestions), lambda s: repr(s))}?" if suggestions else ""
+    name = shown_name(name)
     return error_body("unknown_tool", NOT_FOUND, "NOT_FOUND", f"Unknown tool {name!r}.{hint}", tool=name, suggestions=list(suggestions))
 
 

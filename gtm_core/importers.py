@@ -10,7 +10,8 @@ Formats:
              Inspector's ``{"result": {"tools": [...]}}`` included.
 - ``auto``   decides per object from its keys.
 
-Files may be gzip-compressed (``.gz``). A broken line or tool becomes a CatalogLineError
+Files may be gzip-compressed (``.gz``); one over ``MAX_FILE_BYTES`` (256 MiB, uncompressed)
+is refused with a CatalogError, read no further. A broken line or tool becomes a CatalogLineError
 naming the file and line; it is collected, or raised at once with ``strict=True``.
 """
 
@@ -27,10 +28,12 @@ from .convert import spec_from_mcp, spec_from_openai, spec_from_row
 from .errors import CatalogError, CatalogLineError, GTMError, ImportFormatError
 from .spec import ToolSpec
 
-__all__ = ["FORMATS", "ImportResult", "catalog_files", "detect_kind", "read_tools"]
+__all__ = ["FORMATS", "MAX_FILE_BYTES", "ImportResult", "catalog_files", "detect_kind", "read_tools"]
 
 FORMATS = ("auto", "gtm", "rows", "openai", "mcp")
 CATALOG_SUFFIXES = (".jsonl", ".jsonl.gz", ".json", ".json.gz")
+MAX_FILE_BYTES = 256 << 20
+"""The largest catalog file read (uncompressed): a larger one is refused with a CatalogError, never read whole."""
 _GTM_KEYS = frozenset(
     ["name", "description", "field", "subfield", "parameters", "required", "response", "examples", "source"]
 )
@@ -87,10 +90,12 @@ def detect_kind(obj: Any) -> str:
 
 def _open_text(path: Path) -> str:
     try:
-        if path.name.endswith(".gz"):
-            with gzip.open(path, "rt", encoding="utf-8") as fh:
-                return fh.read()
-        return path.read_text(encoding="utf-8")
+        with gzip.open(path, "rb") if path.name.endswith(".gz") else path.open("rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)  # bounded: /dev/zero, a FIFO or a gzip bomb cannot fill memory
+        if len(data) > MAX_FILE_BYTES:
+            size = "uncompressed " if path.name.endswith(".gz") else ""
+            raise CatalogError(f"{path}: over {MAX_FILE_BYTES >> 20} MiB {size}(the limit for one catalog file); split it into several files and pass their folder")
+        return data.decode("utf-8")
     except FileNotFoundError:
         raise CatalogError(f"{path}: no such file") from None
     except IsADirectoryError:

@@ -212,7 +212,8 @@ class Simulator:
     # ---- refusals: error results built here, so every error body has one owner -----------
     def unknown_tool(self, name: str, suggestions: Sequence[str] = (), *, episode: str | None = None) -> ToolResult:
         """The error result for a call to a tool that is not served (recorded in the episode like any call)."""
-        return self._refusal(ToolCall(name, {}, episode), error_bodies.unknown_tool(name, suggestions), "unknown_tool", record=True)
+        shown = error_bodies.shown_name(name)  # a 1 MB name is neither echoed nor kept in the episode
+        return self._refusal(ToolCall(shown, {}, episode), error_bodies.unknown_tool(name, suggestions), "unknown_tool", record=True)
 
     def check_call(self, spec: ToolSpec, arguments: Any, *, episode: str | None = None) -> ToolResult | None:
         """The error result when ``arguments`` break ``spec`` (which need not be in the catalog), else None."""

@@ -141,6 +141,7 @@ def serve(
     _setup_logging(log_level)
     config = engine_config_from_flags(engine, model, engine_options, engine_config)
     engine_instance = config.build()
+    engine_instance.check()  # refuse to start with a model that does not exist (every call would fail)
     logger.info("engine: %s", engine_instance.description)
     _load_in_background(engine_instance)
     token: str | None = None

@@ -22,14 +22,20 @@ __all__ = ["closing", "run_until_stopped", "serve_stdio", "serve_until_stopped"]
 
 
 async def serve_stdio(gtm: GTMServer) -> None:
-    """Serve over this process's stdin and stdout until the client closes stdin (or Ctrl-C, at once)."""
+    """Serve over this process's stdin and stdout until the client closes stdin.
+
+    A line that is no readable JSON-RPC message gets the error HTTP would give (see
+    ``unreadable``) and a log line; the server goes on with the next. Stdin is read by
+    ``stdin_lines``, so Ctrl-C and SIGTERM stop it at once, even while no line comes.
+    """
     from mcp.server.stdio import stdio_server
 
     from .stdin_lines import stdin_lines
+    from .unreadable import AnsweringReadStream
 
-    with stdin_lines() as lines:
-        async with stdio_server(stdin=lines) as (read_stream, write_stream):  # type: ignore[arg-type]  # it only iterates the lines
-            await gtm.server.run(read_stream, write_stream, gtm.server.create_initialization_options())
+    async with stdin_lines() as lines, stdio_server(stdin=lines) as (read_stream, write_stream):  # type: ignore[arg-type]  # lines: what the SDK iterates
+        answering = AnsweringReadStream(read_stream, write_stream)
+        await gtm.server.run(answering, write_stream, gtm.server.create_initialization_options())
 
 
 async def serve_until_stopped(gtm: GTMServer, *, transport: str, http: Mapping[str, Any] | None = None, sighup: bool = False) -> None:
@@ -71,6 +77,12 @@ def run_until_stopped(
                 on_start(gtm)
             await serve_until_stopped(gtm, transport=transport, http=http, sighup=sighup)
 
+    if transport == "http":  # listen first: a taken port or a bad host stops here, in one line (ListenError)
+        from .http import DEFAULT_HOST, DEFAULT_PORT, listen_socket
+
+        options = dict(http or {})
+        sock = listen_socket(options.get("host", DEFAULT_HOST), options.get("port", DEFAULT_PORT))
+        http = {**options, "sock": sock}
     previous = _sigterm_as_ctrl_c()
     try:
         anyio.run(main)
@@ -79,6 +91,8 @@ def run_until_stopped(
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+        if transport == "http":
+            sock.close()
 
 
 def _sigterm_as_ctrl_c() -> Any:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import difflib
 import fnmatch
 import hashlib
 import logging
@@ -26,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gtm_core import Catalog, ToolSpec, spec_to_mcp
+from gtm_core.catalog import closest_names
 
 from .defaults import DEFAULT_FIRST_PAGE_SIZE, DEFAULT_PAGE_SIZE
 
@@ -175,13 +175,8 @@ class Selection:
         return None
 
     def closest(self, name: str, n: int = 3) -> list[str]:
-        """Up to ``n`` exposed names that look like ``name`` (for unknown-tool errors)."""
-        candidates = list(self.names)
-        close = difflib.get_close_matches(name, candidates, n=n, cutoff=0.6)
-        if len(close) < n and name:
-            lowered = name.lower()
-            close += [c for c in candidates if lowered in c.lower() and c not in close][: n - len(close)]
-        return close
+        """Up to ``n`` exposed names that look like ``name`` (for unknown-tool errors; cheap for any length)."""
+        return closest_names(name, self.names, n)
 
     def wire_tools(self) -> list[dict[str, Any]]:
         """The tools/list entries (MCP wire form) of every exposed tool, in catalog order."""

@@ -37,6 +37,16 @@ def _read_calls(stream: Any, episode: str | None) -> list[ToolCall]:
     return calls
 
 
+def _parse_arguments(text: str) -> Any:
+    """The --args value as JSON (any JSON value: the simulator answers a non-object itself); a usage error otherwise."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise click.ClickException(f"--args is not valid JSON ({exc.msg} at character {exc.pos}); give a JSON object, e.g. --args '{{\"city\": \"Oslo\"}}'") from None
+    except RecursionError:
+        raise click.ClickException("--args is nested too deeply to read; give a JSON object of parameter names to values") from None
+
+
 @click.command()
 @click.argument("tool", required=False)
 @click.option("--args", "arguments", default="{}", show_default=True, metavar="JSON", help="The call's arguments as a JSON object.")
@@ -78,16 +88,11 @@ def simulate(
     if (tool is None) == (calls_file is None):
         raise click.UsageError("give either TOOL (with --args) or --calls FILE")
     config = engine_config_from_flags(engine, model, engine_options, engine_config)
+    calls = [ToolCall(tool, _parse_arguments(arguments), episode)] if tool is not None else _read_calls(calls_file, episode)
+    built = config.build()
+    built.check()  # a model that does not exist stops here, in one line
     catalog = Catalog.load(*catalogs) if catalogs else Catalog.shipped()
-    if tool is not None:
-        try:
-            parsed = json.loads(arguments)
-        except json.JSONDecodeError:
-            parsed = arguments  # the simulator answers with an arguments_not_object error
-        calls = [ToolCall(tool, parsed, episode)]
-    else:
-        calls = _read_calls(calls_file, episode)
-    with Simulator(catalog, engine=config.build(), cache=cache_path, seed=seed, faults=fault_rate or None, check=not no_checks) as sim:
+    with Simulator(catalog, engine=built, cache=cache_path, seed=seed, faults=fault_rate or None, check=not no_checks) as sim:
         for call in calls:
             _print_result(sim.simulate(call), as_json)
     sys.stdout.flush()

@@ -67,5 +67,12 @@ class Engine(abc.ABC):
         """A synchronous fast path for engines that need no event loop, else None."""
         return None
 
+    def check(self) -> None:
+        """Raise EngineError now for a setting that cannot work (a model that does not exist).
+
+        Cheap (nothing is loaded): commands call it before they start serving, so a bad
+        setting stops them with one line instead of failing every call.
+        """
+
     async def aclose(self) -> None:
         """Release what the engine holds (models, connections)."""

@@ -172,6 +172,10 @@ class TransformersEngine(ChatEngine):
         return self._batcher.stats
 
     # ---- loading ------------------------------------------------------------------------
+    def check(self) -> None:
+        """EngineError when ``model`` names no model folder, .gguf file or hub id (nothing is loaded)."""
+        _locate(self.model)
+
     def load(self) -> None:
         """Load the model now (else the first call does); converts a GGUF file on first use."""
         with self._lock:

@@ -55,8 +55,14 @@ def test_a_bad_call_prints_the_tools_error_flagged(catalog_file):
     assert "city" in body["content"]
 
 
-def test_arguments_that_are_not_json_get_an_arguments_error(catalog_file):
-    body = json.loads(run("simulate", "get_weather", "--args", "{city: Oslo", "--catalog", catalog_file, "--json").output)
+def test_arguments_that_are_not_json_are_a_one_line_error_and_a_non_zero_exit(catalog_file):
+    result = run("simulate", "get_weather", "--args", "{city: Oslo", "--catalog", catalog_file, "--json")
+    assert result.exit_code == 1
+    assert result.output.strip() == "Error: --args is not valid JSON (Expecting property name enclosed in double quotes at character 1); give a JSON object, e.g. --args '{\"city\": \"Oslo\"}'"
+
+
+def test_json_arguments_that_are_not_an_object_get_the_tools_arguments_error(catalog_file):
+    body = json.loads(run("simulate", "get_weather", "--args", "[1, 2]", "--catalog", catalog_file, "--json").output)
     assert body["is_error"] and body["error_kind"] == "arguments_not_object"
 
 

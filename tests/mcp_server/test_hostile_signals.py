@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from hostile_helpers import HttpSession, http_server
+from hostile_helpers import HttpSession, StdioServer, http_server
 from proxy_helpers import FAULTY_SERVER
 
 from mcp_server.recording import DEFAULT_MAX_PENDING, read_records
@@ -81,3 +81,20 @@ def test_sigkill_under_recorded_load_loses_at_most_the_queued_records_and_no_lin
     assert bad == 0 and record.read_bytes().endswith(b"\n")
     assert len(missing) <= DEFAULT_MAX_PENDING
     json.dumps(sorted(missing))
+
+
+def test_sigterm_stops_a_stdio_server_as_ctrl_c_does():
+    """Over stdio too: SIGTERM after a served call ends the process cleanly (exit 0, no traceback) within seconds."""
+    server = StdioServer()
+    try:
+        server.initialize()
+        answer = server.request("tools/call", 2, {"name": "get_current_weather", "arguments": {"city": "Oslo"}})
+        assert answer["result"]["isError"] is False
+        started = time.monotonic()
+        server.process.send_signal(signal.SIGTERM)
+        status = server.process.wait(timeout=15)
+        stopped_in = time.monotonic() - started
+    finally:
+        server.close()
+    assert status == 0 and stopped_in < 5, (status, stopped_in)
+    assert b"Traceback" not in b"".join(server.stderr)
