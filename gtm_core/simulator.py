@@ -34,12 +34,12 @@ from .episodes import Episode, EpisodeLimits, EpisodeStore
 from .errors import UnknownToolError
 from .faults import FaultInjector
 from .generation import Answer, GenerationRequest, HistoryItem
+from .resources import Operation, ResourceModel, model_for
+from .resources import calls as world_calls
+from .resources.world import UNKNOWN_KEY_RULES
 from .results import ToolCall, ToolResult
 from .spec import ToolSpec
 from .sync import run_sync
-from .resources import Operation, ResourceModel, infer_resources
-from .resources import calls as world_calls
-from .resources.world import UNKNOWN_KEY_RULES
 
 __all__ = ["Simulator"]
 
@@ -159,8 +159,7 @@ class Simulator:
         """The catalog's resource model (inferred on first use, again when the catalog changes)."""
         entry = self._model
         if entry is None or entry[0] is not self.catalog or entry[1] != len(self.catalog):
-            with self._memo_lock:
-                entry = self._model = (self.catalog, len(self.catalog), infer_resources(self.catalog))
+            entry = self._model = (self.catalog, len(self.catalog), model_for(self.catalog))
         return entry[2]
 
     def _setup_world(self, episode: Episode, seed: Mapping[str, Any] | None, unknown_keys: str | None) -> None:

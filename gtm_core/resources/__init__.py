@@ -12,10 +12,10 @@
 from __future__ import annotations
 
 from .annotation import ANNOTATION, Annotation, AnnotationError, read_annotation
-from .inference import infer_resources
+from .inference import infer_resources, model_for
 from .model import KINDS, Operation, Resource, ResourceModel, Unplaced
 
 __all__ = [
     "ANNOTATION", "KINDS", "Annotation", "AnnotationError", "Operation", "Resource", "ResourceModel", "Unplaced",
-    "infer_resources", "read_annotation",
+    "infer_resources", "model_for", "read_annotation",
 ]  # fmt: skip

@@ -16,6 +16,8 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -28,7 +30,7 @@ from .model import Operation, Resource, ResourceModel, Unplaced
 from .naming import FILLER, KEY_WORDS, field_key, singular, words
 from .schemas import array_fields, object_properties, record_schemas, resource_of_field, state_fields
 
-__all__ = ["INITIAL_STATES", "infer_resources", "key_core"]
+__all__ = ["INITIAL_STATES", "infer_resources", "key_core", "model_for"]
 
 INITIAL_STATES = ("new", "open", "opened", "pending", "draft", "created", "active", "todo", "to_do", "not_started",
                   "requested", "submitted", "scheduled", "confirmed", "booked", "reserved", "planned", "queued",
@@ -89,6 +91,20 @@ def _parse(spec: ToolSpec, annotation: Annotation | None) -> _Tool | None:
     return _Tool(spec, verb, "_".join(noun), plural, trailing, annotation)
 
 
+_MODELS: weakref.WeakKeyDictionary[Any, tuple[int, ResourceModel]] = weakref.WeakKeyDictionary()
+_MODELS_LOCK = threading.Lock()
+
+
+def model_for(catalog: Any) -> ResourceModel:
+    """The resource model of a catalog object, inferred once and shared by every Simulator of it
+    (inferred again when the catalog's length changes)."""
+    with _MODELS_LOCK:
+        entry = _MODELS.get(catalog)
+        if entry is None or entry[0] != len(catalog):
+            entry = _MODELS[catalog] = (len(catalog), infer_resources(catalog))
+        return entry[1]
+
+
 def infer_resources(specs: Iterable[ToolSpec]) -> ResourceModel:
     """The resource model of a catalog: resources, the operation of each tool, the unplaced."""
     tools: list[_Tool] = []
@@ -134,8 +150,13 @@ def infer_resources(specs: Iterable[ToolSpec]) -> ResourceModel:
 # ---- grouping ----------------------------------------------------------------------------
 def _group(tools: list[_Tool]) -> None:
     nouns = Counter(t.noun for t in tools)
+    ending: dict[str, list[str]] = defaultdict(list)  # noun -> the longer nouns that end with it
+    for noun in nouns:
+        parts = noun.split("_")
+        for start in range(1, len(parts)):
+            ending["_".join(parts[start:])].append(noun)
     for tool in tools:
-        longer = [n for n in nouns if n != tool.noun and n.endswith("_" + tool.noun)]
+        longer = ending.get(tool.noun, [])
         if tool.annotation is None and len(longer) == 1 and nouns[longer[0]] >= nouns[tool.noun]:
             tool.group, tool.reason = longer[0], f"{tool.noun!r} taken as {longer[0]!r}, the one longer name ending so"
         else:
@@ -188,9 +209,10 @@ def _shared_group(members: list[_Tool], groups: Mapping[str, list[_Tool]]) -> tu
 
 
 def _better_group(tool: _Tool, groups: Mapping[str, list[_Tool]], fields: Mapping[str, str]) -> tuple[str | None, str]:
-    others = {g for g, members in groups.items() if members and g != tool.group}
+    others = _Others(groups, tool.group)
     creates = _kind(tool) == "create"
-    ending = [g for g in others if tool.noun.endswith("_" + g) and len(groups[g]) > 1]
+    parts = tool.noun.split("_")
+    ending = [g for g in ("_".join(parts[i:]) for i in range(1, len(parts))) if g in others and len(groups[g]) > 1]
     if len(ending) == 1:
         return ending[0], f"a {tool.noun!r} is a kind of {ending[0]!r}"
     made = naming.nominal(tool.verb)
@@ -216,6 +238,16 @@ def _better_group(tool: _Tool, groups: Mapping[str, list[_Tool]], fields: Mappin
         if creates and len(parts) > 1 and parts[-1] in KEY_WORDS and "_".join(parts[:-1]) in others:
             return "_".join(parts[:-1]), f"its response returns {name!r}"
     return None, ""
+
+
+class _Others:
+    """The resources other than ``own`` that have tools (membership only, without copying the groups)."""
+
+    def __init__(self, groups: Mapping[str, list[_Tool]], own: str) -> None:
+        self.groups, self.own = groups, own
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name != self.own and bool(self.groups.get(name))
 
 
 def _list_fields(groups: Mapping[str, list[_Tool]]) -> dict[str, str]:
@@ -379,7 +411,8 @@ def _operation(tool: _Tool, resource: Resource, members: list[_Tool]) -> Operati
         return f"the verb {tool.verb!r} has no known meaning on a resource"
     kind = meaning.kind
     label = f"{why}verb {tool.verb!r}"
-    if tool.noun != name and resource_of_field(tool.noun) != name and kind in ("create", "update", "delete") and tool.reason.startswith(f"{tool.noun!r} is a list field"):
+    list_field = tool.reason.startswith(f"{tool.noun!r} is a list field")
+    if tool.noun != name and kind in ("create", "update", "delete") and list_field:
         return Operation(spec.name, "remove_items" if kind == "delete" else "add_items", name, key_param, batch,
                          field=_list_field(spec, tool.noun), reason=f"{label} on the list field {tool.noun!r}")  # fmt: skip
     if kind == "read" and not has_key and (tool.plural or name in array_fields(spec.response_schema).values()):
@@ -389,8 +422,14 @@ def _operation(tool: _Tool, resource: Resource, members: list[_Tool]) -> Operati
                          reason=f"{label}: a list of {name} records" + (f", read by the keys in {batch!r}" if batch and not whole else ""))  # fmt: skip
     if kind == "create":
         client = key_param if resource.client_key else None
-        return Operation(spec.name, "create", name, client, batch if whole else None,
-                         reason=f"{label}: makes {'many ' if batch and whole else 'a '}{name}" + (f", keyed by the caller's {client!r}" if client else f", key {resource.key!r} minted"))  # fmt: skip
+        if client:
+            keyed = f", keyed by the caller's {client!r}"
+        elif batch and whole and resource.client_key:
+            keyed = f", keyed by each item's {resource.key!r}"
+        else:
+            keyed = ", known by all its fields" if resource.key is None else f", key {resource.key!r} minted"
+        made = f"many {name} records" if batch and whole else f"a {name}"
+        return Operation(spec.name, "create", name, client, batch if whole else None, reason=f"{label}: makes {made}{keyed}")
     if kind == "move":
         source, target = _move_parameters(spec, key_param)
         if source is None or target is None:

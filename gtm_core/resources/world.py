@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..fake import fake_value
-from .merge import Place, array_places, find_field, fits, flow, is_key_field, names_resource, overlay, record_places, shape_item
+from .merge import Place, array_places, find_field, flow, is_key_field, names_resource, overlay, record_places, shape_item
 from .model import Operation, Resource, ResourceModel
 from .naming import field_key, words
 
@@ -296,7 +296,7 @@ class EntityWorld:
 
     def _remember_listed(self, response: dict[str, Any], schema: Any, res: Resource, args: Mapping[str, Any]) -> None:
         """Open rule, nothing known yet: the engine's listed items become the episode's records."""
-        for holder, name, items, props in array_places(response, schema):
+        for _, name, items, props in array_places(response, schema):
             if not names_resource(name, res) and len([p for p in array_places(response, schema)]) > 1:
                 continue
             for item in items:
