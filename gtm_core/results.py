@@ -40,8 +40,9 @@ class ToolResult:
 
     ``content`` is the text a client shows; ``structured`` the parsed JSON (None when the
     answer is not JSON); ``error_kind`` says why ``is_error`` is set (an argument check's
-    kind, ``unknown_tool``, ``not_found``, an injected fault, ``engine_error``, or
-    ``tool_error`` when a language model answered with the tool's own error). ``engine``
+    kind, ``unknown_tool``, ``not_found``, ``episode_expired``, an injected fault, ``engine_error``,
+    ``tool_error`` when a language model answered with the tool's own error, or
+    ``internal_error`` when the simulator itself failed on the call). ``engine``
     names who answered; ``fallback`` says why the schema engine answered in place of the
     chosen engine (None when it did not).
     """

@@ -30,7 +30,7 @@ from .catalog import Catalog
 from .checks import check_parsed, parse_arguments, primary_kind
 from .engines import get_engine
 from .engines.base import Engine
-from .episodes import Episode, EpisodeLimits, EpisodeStore
+from .episodes import Episode, EpisodeExpiredError, EpisodeLimits, EpisodeStore
 from .errors import UnknownToolError
 from .faults import FaultInjector
 from .generation import Answer, GenerationRequest, HistoryItem
@@ -54,7 +54,7 @@ class _Pending:
 
     call: ToolCall
     started: float
-    episode: Episode
+    episode: Episode  # None only for a call answered before it reached an episode (one that expired)
     spec: ToolSpec | None = None
     arguments: dict[str, Any] | None = None
     operation: Operation | None = None
@@ -65,6 +65,7 @@ class _Pending:
     answered_by: str | None = None
     fallback: str | None = None
     result: ToolResult | None = None
+    call_bytes: int = 0  # the call's canonical JSON size, counted in the episode's history bytes
 
 
 class Simulator:
@@ -142,7 +143,10 @@ class Simulator:
                 seed: Mapping[str, Any] | None = None, unknown_keys: str | None = None) -> Episode:  # fmt: skip
         """The episode with this id (created on first use), optionally setting its hidden context,
         seeding its world (``{resource: [records]}``, or ``hidden_context["gtm/seed"]``; each seed
-        once) and its own unknown-key rule."""
+        once) and its own unknown-key rule.
+
+        Raises EpisodeExpiredError for an episode that was dropped; ``reset_episode`` starts it afresh.
+        """
         episode = self.episodes.get(episode_id, hidden_context=hidden_context)
         self._setup_world(episode, seed, unknown_keys)
         return episode
@@ -251,10 +255,18 @@ class Simulator:
         pending = []
         for raw in calls:
             call = ToolCall.coerce(raw)
-            episode = self.episodes.get(call.episode)
-            item = _Pending(call, time.perf_counter(), episode)
+            started = time.perf_counter()
+            try:
+                episode = self.episodes.get(call.episode)
+            except EpisodeExpiredError as exc:  # its world is gone: say so, never invent a new one
+                pending.append(_Pending(call, started, None, result=self._expired(call, exc, started)))  # type: ignore[arg-type]
+                continue
+            item = _Pending(call, started, episode)
             with episode.lock:
-                self._prepare(item)
+                try:
+                    self._prepare(item)
+                except Exception as exc:  # one broken call must not cost the batch its other results
+                    item.result = self._internal_failure(item, exc)
             pending.append(item)
         return pending
 
@@ -276,6 +288,7 @@ class Simulator:
         arguments = dict(arguments)  # the caller's dict is not changed by the episode's world
         item.arguments = arguments
         call_text = canonical_json([spec.name, arguments])
+        item.call_bytes = len(call_text)
         occurrence = episode.occurrence(call_text)
         operation = item.operation = self._operation(spec)
         entity: Any = None
@@ -343,7 +356,10 @@ class Simulator:
         for item in pending:
             if item.result is None:
                 with item.episode.lock:
-                    item.result = self._finish(item)
+                    try:
+                        item.result = self._finish(item)
+                    except Exception as exc:  # one broken call must not cost the batch its other results
+                        item.result = self._internal_failure(item, exc)
             results.append(item.result)
         return results
 
@@ -367,7 +383,7 @@ class Simulator:
             merged = world_calls.merge(episode.world, self.resource_model, item.spec, operation, item.arguments, structured, self.unknown_keys)
             if merged != structured:
                 structured, text = merged, json.dumps(merged, ensure_ascii=False)
-        episode.record(HistoryItem(item.spec.name, item.arguments, structured if structured is not None else text), len(text))
+        episode.record(HistoryItem(item.spec.name, item.arguments, structured if structured is not None else text), len(text) + item.call_bytes)
         return ToolResult(
             content=text,
             structured=structured,
@@ -381,10 +397,27 @@ class Simulator:
             fallback=item.fallback,
         )
 
+    @staticmethod
+    def _expired(call: ToolCall, exc: EpisodeExpiredError, started: float) -> ToolResult:
+        body = {"error": {"code": 410, "status": "EPISODE_EXPIRED", "type": "episode_expired", "message": str(exc), "episode": exc.episode_id}}
+        return ToolResult(json.dumps(body, ensure_ascii=False), body, True, "episode_expired", "episodes", False,
+                          (time.perf_counter() - started) * 1000.0, call.tool, exc.episode_id)  # fmt: skip
+
+    def _internal_failure(self, item: _Pending, exc: Exception) -> ToolResult:
+        logger.exception("simulating a call of %r failed", item.call.tool)
+        body = {"error": {"code": 500, "status": "INTERNAL", "type": "internal_error",
+                          "message": f"the simulator failed on this call: {type(exc).__name__}: {exc}"}}  # fmt: skip
+        try:
+            return self._error(item, body, "internal_error", "simulator")
+        except Exception:  # noqa: BLE001 - not even recordable: answer without recording
+            return ToolResult(json.dumps(body, ensure_ascii=False), body, True, "internal_error", "simulator", False,
+                              (time.perf_counter() - item.started) * 1000.0, item.call.tool, item.episode.id)  # fmt: skip
+
     def _error(self, item: _Pending, body: dict[str, Any], kind: str, engine: str) -> ToolResult:
         text = json.dumps(body, ensure_ascii=False)
         arguments = item.arguments if item.arguments is not None else item.call.arguments
-        item.episode.record(HistoryItem(item.call.tool, arguments if isinstance(arguments, dict) else {}, body, True), len(text))
+        kept = arguments if isinstance(arguments, dict) else {}
+        item.episode.record(HistoryItem(item.call.tool, kept, body, True), len(text) + (item.call_bytes or _size(kept)))
         return ToolResult(
             content=text,
             structured=body,
@@ -415,6 +448,14 @@ class Simulator:
 def _derive_seed(seed: int, call_text: str, repeat: int) -> int:
     digest = hashlib.blake2b(f"{seed}|{repeat}|{call_text}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big") >> 1
+
+
+def _size(value: Any) -> int:
+    """The size of a value as JSON text (what it costs to keep in a history)."""
+    try:
+        return len(json.dumps(value, ensure_ascii=False, default=str))
+    except (ValueError, RecursionError):
+        return 0
 
 
 def _history_digest(episode: Episode) -> str:

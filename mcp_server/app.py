@@ -21,6 +21,7 @@ import signal
 import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
@@ -36,6 +37,7 @@ from mcp.shared.exceptions import MCPError
 from mcp_types import methods as _methods
 
 from gtm_core import Catalog, GTMError, Simulator, ToolResult, ToolSpec
+from gtm_core.episodes import EpisodeExpiredError
 
 from . import meta
 from .defaults import DEFAULT_FIRST_PAGE_SIZE, DEFAULT_MAX_ARGUMENT_BYTES, DEFAULT_PAGE_SIZE
@@ -62,6 +64,10 @@ INSTRUCTIONS = (
     "share an episode share a world: pass _meta {\"gtm/episode\": ID} (or the X-GTM-Episode header) "
     "to keep rollouts apart."
 )
+
+
+_NOT_AN_OBJECT: ContextVar[tuple[Any, ...]] = ContextVar("gtm_non_object_arguments", default=())
+"""The ``arguments`` of the tools/call being handled when they are no JSON object (see ``_non_object_arguments``)."""
 
 
 class NoToolsError(GTMError):
@@ -182,6 +188,7 @@ class GTMServer:
         )
         self.server.add_notification_handler("notifications/initialized", types.NotificationParams, self._on_initialized)
         self.server.middleware.append(self._list_cache)
+        self.server.middleware.append(self._non_object_arguments)
 
     def __repr__(self) -> str:
         mode = "meta-tools" if self.meta_tools else f"{len(self.listing)} tools"
@@ -353,6 +360,26 @@ class GTMServer:
             listing.remember(key, result)
         return result
 
+    async def _non_object_arguments(self, ctx: Any, call_next: CallNext) -> HandlerResult:
+        """Let ``tools/call`` arguments that are no object (a string, an array, a number) reach the tool.
+
+        The SDK would refuse them with a bare -32602 before any handler runs; here they are
+        set aside, the request goes on with ``{}``, and ``_call_tool`` hands the original
+        value to the Simulator, which answers with the tool's own ``arguments_not_object``
+        error result saying what to send.
+        """
+        params = ctx.params
+        if ctx.method != "tools/call" or not isinstance(params, Mapping):
+            return await call_next(ctx)
+        arguments = params.get("arguments")
+        if arguments is None or isinstance(arguments, Mapping):
+            return await call_next(ctx)
+        token = _NOT_AN_OBJECT.set((arguments,))
+        try:
+            return await call_next(dataclasses.replace(ctx, params={**params, "arguments": {}}))
+        finally:
+            _NOT_AN_OBJECT.reset(token)
+
     async def _list_tools(self, ctx: Any, params: types.PaginatedRequestParams | None) -> dict[str, Any]:
         try:
             page = self.listing.page(params.cursor if params is not None else None)
@@ -373,8 +400,14 @@ class GTMServer:
         except InvalidEpisodeError as exc:
             return call_result(state.simulator.refuse(params.name, "invalid_episode", 400, "INVALID_ARGUMENT", str(exc)))
         if context is not None:
-            state.simulator.episode(episode.id, hidden_context=context)
+            try:
+                state.simulator.episode(episode.id, hidden_context=context)
+            except EpisodeExpiredError:
+                pass  # the call itself answers episode_expired
         arguments: Any = params.arguments if params.arguments is not None else {}
+        set_aside = _NOT_AN_OBJECT.get()
+        if set_aside:
+            arguments = set_aside[0]
         request_meta = getattr(ctx, "meta", None)
         call = IncomingCall(params.name, arguments, episode, request_meta if isinstance(request_meta, Mapping) else {}, state.simulator, state.selection)
         too_large = self._too_large(call)  # once: call_tool's inner arguments are inside these
@@ -430,7 +463,10 @@ class GTMServer:
         return await self.answer(inner)
 
     def _too_large(self, call: IncomingCall) -> types.CallToolResult | None:
-        size = len(json.dumps(call.arguments, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+        try:  # a lone surrogate counts as its 3 bytes here; the checks answer it as an invalid value
+            size = len(json.dumps(call.arguments, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass"))
+        except (ValueError, RecursionError):  # nested too deeply to measure: the checks answer it
+            return None
         if size <= self.max_argument_bytes:
             return None
         message = f"the arguments are {size} bytes as JSON, over this server's limit of {self.max_argument_bytes} bytes (--max-argument-bytes)"

@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from gtm_core.cli.engine_flags import engine_config_from_flags, engine_flags
+from gtm_core.episodes import EpisodeLimits
 
 from .defaults import (
     DEFAULT_FIRST_PAGE_SIZE,
@@ -59,6 +60,10 @@ def _setup_logging(level: str) -> None:
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed: same call, same episode, same seed, same answer.")
 @click.option("--cache", "cache_path", type=click.Path(dir_okay=False), default=None, metavar="FILE", help="SQLite cache of answers.")
 @click.option("--fault-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True, help="Share of calls that fail transiently (rate limit, timeout, server error).")
+@click.option("--max-episodes", type=click.IntRange(min=1), default=EpisodeLimits.max_episodes, show_default=True,
+              help="Episodes kept live; beyond it the least recently used is dropped, and its next calls answer episode_expired.")
+@click.option("--episode-idle", type=click.FloatRange(min=0, min_open=True), default=EpisodeLimits.idle_seconds, show_default=True, metavar="S",
+              help="Seconds an episode may stay idle before it is dropped (its next calls answer episode_expired).")
 @click.option("--meta-tools", is_flag=True, help="List only search_tools and call_tool, which reach every selected tool (for huge catalogs).")
 @click.option("--reload-interval", type=click.FloatRange(min=0), default=0.0, show_default=True, metavar="S",
               help="Poll the --catalog files every S seconds and reload on change (0: off); SIGHUP reloads them too.")
@@ -70,6 +75,9 @@ def _setup_logging(level: str) -> None:
 @click.option("--upstream", "upstreams", multiple=True, metavar="'COMMAND ARGS'",
               help="Proxy mode: a real MCP server to start (stdio) and front (repeatable); its tools replace the catalog.")
 @click.option("--upstream-url", "upstream_urls", multiple=True, metavar="URL", help="Proxy mode: a real MCP server at a streamable HTTP URL (repeatable).")
+@click.option("--upstream-env", "upstream_env", multiple=True, metavar="NAME[=VALUE]",
+              help="Proxy mode: an environment variable for the --upstream servers, this process's value or VALUE (repeatable). "
+                   "They get only PATH, HOME, the locale and the like otherwise; the --token-env variable is never passed.")
 @click.option("--policy", "policies", multiple=True, metavar="[GLOB=]POLICY",
               help="Proxy mode: sim, real, warmup:N[/episode|/step], fallback or shadow; for all tools, or GLOB=POLICY for some (repeatable, first match wins). Default: sim.")
 @click.option("--policy-file", type=click.Path(dir_okay=False), default=None, metavar="FILE",
@@ -96,6 +104,8 @@ def serve(
     seed: int,
     cache_path: str | None,
     fault_rate: float,
+    max_episodes: int,
+    episode_idle: float,
     meta_tools: bool,
     reload_interval: float,
     token_env: str | None,
@@ -103,6 +113,7 @@ def serve(
     max_request_bytes: int,
     upstreams: tuple[str, ...],
     upstream_urls: tuple[str, ...],
+    upstream_env: tuple[str, ...],
     policies: tuple[str, ...],
     policy_file: str | None,
     record: str | None,
@@ -146,21 +157,23 @@ def serve(
         from .proxy_cli import serve_proxy
 
         serve_proxy(
-            commands=upstreams, urls=upstream_urls, policies=policies, policy_file=policy_file, record=record,
+            commands=upstreams, urls=upstream_urls, env=upstream_env, token_env=token_env, policies=policies, policy_file=policy_file, record=record,
             upstream_timeout=upstream_timeout, transport=transport,
             http={"host": host, "port": port, "token": token, "max_request_bytes": max_request_bytes, "allowed_hosts": allowed_hosts},
             engine=engine_instance, seed=seed, cache=cache_path, faults=fault_rate or None, field=field, tools=tool_globs,
+            episode_limits=EpisodeLimits(max_episodes=max_episodes, idle_seconds=episode_idle),
             page_size=page_size, first_page_size=first_page_size, meta_tools=meta_tools, max_argument_bytes=max_argument_bytes,
         )  # fmt: skip
         return
-    if policies or policy_file or record:
-        raise click.UsageError("--policy, --policy-file and --record apply to proxy mode only: add --upstream or --upstream-url")
+    if policies or policy_file or record or upstream_env:
+        raise click.UsageError("--policy, --policy-file, --record and --upstream-env apply to proxy mode only: add --upstream or --upstream-url")
     catalog = Catalog.load(*catalogs) if catalogs else Catalog.shipped()
     if catalog.problems:
         shown = "; ".join(str(p) for p in catalog.problems[:3])
         more = f" (and {len(catalog.problems) - 3} more)" if len(catalog.problems) > 3 else ""
         logger.warning("skipped %d unreadable catalog lines: %s%s", len(catalog.problems), shown, more)
-    simulator = Simulator(catalog, engine=engine_instance, cache=cache_path, seed=seed, faults=fault_rate or None)
+    limits = EpisodeLimits(max_episodes=max_episodes, idle_seconds=episode_idle)
+    simulator = Simulator(catalog, engine=engine_instance, cache=cache_path, seed=seed, faults=fault_rate or None, episode_limits=limits)
     gtm = GTMServer(
         simulator,
         field=field,

@@ -40,6 +40,9 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
+GRACEFUL_SHUTDOWN_SECONDS = 5
+"""On Ctrl-C or SIGTERM, requests in flight get this long to finish; then they are cancelled."""
+
 
 _LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 
@@ -190,7 +193,8 @@ async def serve_http(
             "" if token else " without a token (set --token-env to require one)", host, port,
         )  # fmt: skip
     app = build_http_app(gtm, host=host, port=port, token=token, max_request_bytes=max_request_bytes, allowed_hosts=allowed_hosts)
-    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, lifespan="on", access_log=False)
+    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, lifespan="on", access_log=False,
+                            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS)  # fmt: skip
     server = uvicorn.Server(config)
     logger.info("serving MCP over streamable HTTP at http://%s:%d%s", f"[{host}]" if ":" in host else host, port, DEFAULT_PATH)
     await server.serve()

@@ -36,6 +36,8 @@ from gtm_core.errors import CatalogLineError, GTMError
 from gtm_core.importers import ImportResult
 from gtm_core.spec import ToolSpec
 
+from .upstream_env import child_environment
+
 __all__ = ["MAX_PAGES", "MCPImportError", "import_server", "read_server_specs", "read_server_tools", "server_label"]
 
 MAX_PAGES = 10_000
@@ -207,13 +209,15 @@ async def read_server_tools(
     command: str | None = None,
     url: str | None = None,
     headers: Mapping[str, str] | None = None,
+    env: Mapping[str, str] | None = None,
     timeout: float = 30.0,
     max_pages: int = MAX_PAGES,
 ) -> list[dict[str, Any]]:
     """Every tool an MCP server lists, in order, as camelCase ``tools/list`` dicts.
 
     ``command`` is a shell-like command line (split with ``shlex``; no shell runs it) for a
-    server that speaks MCP on stdio; it inherits this process's environment, and its stderr
+    server that speaks MCP on stdio; it gets a minimal environment plus ``env`` (never this
+    process's whole environment: see ``mcp_server.upstream_env``), and its stderr
     is kept aside (its last lines go into the error when it fails). ``url`` is a streamable
     HTTP endpoint; ``headers`` (e.g. ``{"Authorization": "Bearer ..."}``) go with every
     request. ``timeout`` bounds the whole exchange (start, initialize, every page) in
@@ -240,7 +244,7 @@ async def read_server_tools(
             with anyio.fail_after(timeout):
                 async with AsyncExitStack() as stack:
                     if argv is not None:
-                        params = StdioServerParameters(command=argv[0], args=argv[1:], env=dict(os.environ))
+                        params = StdioServerParameters(command=argv[0], args=argv[1:], env=child_environment(env))
                         transport: Any = stdio_client(params, errlog=errlog)  # type: ignore[arg-type]
                     else:
                         assert url is not None
@@ -314,6 +318,7 @@ def import_server(
     command: str | None = None,
     url: str | None = None,
     headers: Mapping[str, str] | None = None,
+    env: Mapping[str, str] | None = None,
     timeout: float = 30.0,
     strict: bool = False,
 ) -> ImportResult:
@@ -324,7 +329,7 @@ def import_server(
     tool that cannot be converted raises its CatalogLineError. Call it outside an event
     loop (it runs one); inside one, await ``read_server_tools`` and convert.
     """
-    tools = anyio.run(functools.partial(read_server_tools, command=command, url=url, headers=headers, timeout=timeout))
+    tools = anyio.run(functools.partial(read_server_tools, command=command, url=url, headers=headers, env=env, timeout=timeout))
     label = server_label(command=command, url=url)
     result = ImportResult()
     result.formats.add("mcp")
@@ -348,8 +353,9 @@ def read_server_specs(
     command: str | None = None,
     url: str | None = None,
     headers: Mapping[str, str] | None = None,
+    env: Mapping[str, str] | None = None,
     timeout: float = 30.0,
     strict: bool = False,
 ) -> list[ToolSpec]:
     """The server's tools as ToolSpecs (see ``import_server``; unconvertible tools are skipped unless strict)."""
-    return import_server(command=command, url=url, headers=headers, timeout=timeout, strict=strict).specs
+    return import_server(command=command, url=url, headers=headers, env=env, timeout=timeout, strict=strict).specs

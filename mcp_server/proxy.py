@@ -48,6 +48,7 @@ import mcp_types as types
 from gtm_core import Catalog, GTMError, Simulator, ToolResult, ToolSpec
 from gtm_core.convert import spec_from_mcp
 from gtm_core.engines.base import Engine
+from gtm_core.episodes import EpisodeLimits
 from gtm_core.generation import HistoryItem
 
 from .app import GTMServer, IncomingCall
@@ -145,7 +146,7 @@ class ProxyServer(GTMServer):
     ``POLICY``/``GLOB=POLICY`` strings, or one such string; ``policy_file`` (a PolicyFile) lays
     its rules over them and is read again when it changes. ``recorder`` receives a training
     record for every real answer. ``engine``, ``seed``, ``cache`` and ``faults`` set up the
-    simulated side; the other keyword arguments are GTMServer's.
+    simulated side (with ``episode_limits``); the other keyword arguments are GTMServer's.
     """
 
     def __init__(
@@ -159,6 +160,7 @@ class ProxyServer(GTMServer):
         seed: int = 0,
         cache: Any = None,
         faults: float | None = None,
+        episode_limits: EpisodeLimits | None = None,
         **options: Any,
     ) -> None:
         if not upstreams:
@@ -183,7 +185,7 @@ class ProxyServer(GTMServer):
             policy_file.base = self._policies
             policy_file.refresh(force=True)
         self.recorder = recorder
-        simulator = Simulator(Catalog(specs), engine=engine, seed=seed, cache=cache, faults=faults or None)
+        simulator = Simulator(Catalog(specs), engine=engine, seed=seed, cache=cache, faults=faults or None, episode_limits=episode_limits)
         super().__init__(simulator, **options)
         self.server.instructions = INSTRUCTIONS
 

@@ -51,6 +51,8 @@ def serve_proxy(
     *,
     commands: Sequence[str],
     urls: Sequence[str],
+    env: Sequence[str] = (),
+    token_env: str | None = None,
     policies: Sequence[str],
     policy_file: str | None,
     record: str | None,
@@ -65,12 +67,17 @@ def serve_proxy(
     from .recording import Recorder
     from .run import run_until_stopped
     from .upstream import UpstreamTarget
+    from .upstream_env import UpstreamEnvError, passed_variables
 
     try:
         table = PolicyTable.parse(policies)
     except PolicyError as exc:
         raise click.BadParameter(str(exc).removeprefix("--policy: "), param_hint="--policy") from None
-    targets = [UpstreamTarget(command=c) for c in commands] + [UpstreamTarget(url=u) for u in urls]
+    try:
+        passed = passed_variables(env, token_env=token_env)
+    except UpstreamEnvError as exc:
+        raise click.BadParameter(str(exc), param_hint="--upstream-env") from None
+    targets = [UpstreamTarget(command=c, env=passed) for c in commands] + [UpstreamTarget(url=u) for u in urls]
     watched = PolicyFile(policy_file, base=table) if policy_file else None
     recorder = Recorder(record) if record else None
 

@@ -8,9 +8,11 @@ reads the file as it is. Beside ``messages`` a record keeps ``tool``, ``is_error
 ``content`` and ``is_error``).
 
 The proxy submits records to the recorder's writer thread and answers at once; records are
-written in call order, and closing the server waits for them. Durability: a record is one
-``os.write`` of a complete line on a file opened with ``O_APPEND``, then ``fsync``. A
-process killed at any moment leaves whole lines only; a line cut short by a crash of the
+written in call order, and closing the server waits for them. Durability: records are
+complete lines written with one ``os.write`` on a file opened with ``O_APPEND``, then
+``fsync``. On Ctrl-C or SIGTERM, every answered real call is on disk before the process
+exits. On SIGKILL, at most the records still queued (``DEFAULT_MAX_PENDING``, in practice
+the last few milliseconds of calls) are lost, and the file holds whole lines only; a line cut short by a crash of the
 machine itself is closed with a newline when the file is opened again, so it never joins
 the next record. Secrets are removed first (``mcp_server.redact``): by key and by value in
 the arguments, the answer and the episode's earlier calls, then by value over the finished
@@ -41,6 +43,9 @@ __all__ = ["Recorder", "call_record", "read_records"]
 
 logger = logging.getLogger(__name__)
 
+DEFAULT_MAX_PENDING = 64
+"""Records submitted but not yet on disk, at most; ``submit`` waits for room beyond that."""
+
 
 class Recorder:
     """Appends records to a JSONL file, each one synced to disk.
@@ -48,18 +53,24 @@ class Recorder:
     ``write`` writes and syncs a record before it returns. ``submit`` hands a function that
     makes a record to the recorder's writer thread and returns at once, so a server answers
     without waiting for the prompt to be built or the disk to sync; records are written in
-    the order they were submitted, and ``drain`` waits until all are on disk. Safe to share
-    between threads. ``close`` drains, then closes the file.
+    the order they were submitted, and ``drain`` waits until all are on disk. The writer
+    takes every record waiting at once and syncs them with one ``fsync`` (group commit), so
+    it keeps up with the calls; at most ``max_pending`` records wait (``submit`` blocks for
+    room beyond that), which bounds what a SIGKILL can lose. Safe to share between threads.
+    ``close`` drains, then closes the file.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, sync: bool = True) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, sync: bool = True, max_pending: int = DEFAULT_MAX_PENDING) -> None:
+        if max_pending < 1:
+            raise ValueError(f"max_pending must be at least 1, got {max_pending}")
+        self.max_pending = max_pending
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.sync = sync
         self._lock = threading.Lock()
         self._fd: int | None = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         self._pending_newline = not _ends_with_newline(self.path)
-        self._queue: queue.Queue[Callable[[], Mapping[str, Any]] | None] = queue.Queue()
+        self._queue: queue.Queue[Callable[[], Mapping[str, Any]] | None] = queue.Queue(maxsize=max_pending)
         self._thread: threading.Thread | None = None
         self.written = 0
         self.failed = 0
@@ -80,24 +91,45 @@ class Recorder:
 
     def _run(self) -> None:
         while True:
-            make_record = self._queue.get()
-            try:
+            batch = [self._queue.get()]
+            while len(batch) < self.max_pending:  # group commit: whatever waits goes out with one fsync
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            records: list[Mapping[str, Any]] = []
+            stop = False
+            for make_record in batch:
                 if make_record is None:
-                    return
-                self.write(make_record())
-            except Exception:  # a full disk or a bad record must not stop the records after it
-                self.failed += 1
-                logger.exception("could not write a record to %s", self.path)
+                    stop = True
+                    continue
+                try:
+                    records.append(make_record())
+                except Exception:  # a bad record must not stop the records after it
+                    self.failed += 1
+                    logger.exception("could not make a record for %s", self.path)
+            try:
+                if records:
+                    self.write_many(records)
+            except Exception:  # a full disk must not stop the records after it
+                self.failed += len(records)
+                logger.exception("could not write %d records to %s", len(records), self.path)
             finally:
-                self._queue.task_done()
+                for _ in batch:
+                    self._queue.task_done()
+            if stop:
+                return
 
     def __repr__(self) -> str:
         return f"Recorder({str(self.path)!r}, written={self.written})"
 
     def write(self, record: Mapping[str, Any]) -> None:
         """Append one record as one line, and sync it to disk."""
-        line = json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str) + "\n"
-        data = line.encode("utf-8")
+        self.write_many([record])
+
+    def write_many(self, records: Sequence[Mapping[str, Any]]) -> None:
+        """Append records, one line each, in one write, and sync them to disk once."""
+        data = b"".join((json.dumps(r, ensure_ascii=False, separators=(",", ":"), default=str) + "\n").encode("utf-8", "surrogatepass") for r in records)
         with self._lock:
             if self._fd is None:
                 raise ValueError(f"the recorder of {self.path} is closed")
@@ -110,7 +142,7 @@ class Recorder:
                 view = view[written:]
             if self.sync:
                 os.fsync(self._fd)
-            self.written += 1
+            self.written += len(records)
 
     def close(self) -> None:
         """Write what was submitted, stop the writer thread and close the file."""

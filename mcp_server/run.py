@@ -2,8 +2,9 @@
 
 ``run_until_stopped(open_server, ...)`` enters ``open_server()`` (an async context manager
 that yields a GTMServer and closes it on exit), serves it over stdio or streamable HTTP, and
-reloads on SIGHUP when asked. Ctrl-C ends it quietly; leaving the context closes the server
-(the Simulator, its engine and cache; a proxy's upstreams and recorder).
+reloads on SIGHUP when asked. Ctrl-C and SIGTERM end it quietly alike (over HTTP after a
+graceful shutdown of at most ``GRACEFUL_SHUTDOWN_SECONDS``); leaving the context closes the
+server (the Simulator, its engine and cache; a proxy's upstreams and recorder).
 """
 
 from __future__ import annotations
@@ -67,7 +68,26 @@ def run_until_stopped(
                 on_start(gtm)
             await serve_until_stopped(gtm, transport=transport, http=http, sighup=sighup)
 
+    previous = _sigterm_as_ctrl_c()
     try:
         anyio.run(main)
     except KeyboardInterrupt:
         pass
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _sigterm_as_ctrl_c() -> Any:
+    """Make SIGTERM (systemd, Docker, Kubernetes) stop the server as Ctrl-C does; the handler it replaces.
+
+    The default SIGTERM kills the process at once, before the server closes (a proxy's
+    recorder would lose what it had not written). Re-raised as SIGINT, it takes Ctrl-C's
+    path: uvicorn's graceful shutdown over HTTP, the cancelled main task over stdio, then the
+    server's close. Only in the main thread, where signal handlers can be set.
+    """
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, lambda signum, frame: signal.raise_signal(signal.SIGINT))

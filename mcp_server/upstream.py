@@ -23,7 +23,6 @@ context manager: ``async with Upstream(UpstreamTarget.parse_command("mcp-server-
 from __future__ import annotations
 
 import logging
-import os
 import re
 import shlex
 import tempfile
@@ -41,6 +40,7 @@ from anyio.abc import TaskGroup
 from gtm_core.errors import GTMError
 
 from .importer import MCPImportError, _check_target, _explain, _read_all_pages, _stderr_tail, server_label
+from .upstream_env import child_environment
 
 __all__ = [
     "DEFAULT_CALL_TIMEOUT",
@@ -78,13 +78,15 @@ class UpstreamTarget:
     """Where a real server is: a command line (stdio) or a streamable HTTP URL.
 
     ``key`` is a short name for it (``memory`` for ``mcp-server-memory``), the prefix its
-    tools get when their names clash with another server's.
+    tools get when their names clash with another server's. A command's process gets a
+    minimal environment plus ``env`` (see ``mcp_server.upstream_env``), never this process's.
     """
 
     command: str | None = None
     url: str | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
     key: str = ""
+    env: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         try:
@@ -239,7 +241,7 @@ class Upstream:
             with conn.scope:
                 if target.command is not None:
                     argv = shlex.split(target.command)
-                    params = StdioServerParameters(command=argv[0], args=argv[1:], env=dict(os.environ))
+                    params = StdioServerParameters(command=argv[0], args=argv[1:], env=child_environment(target.env))
                     transport: Any = stdio_client(params, errlog=self._errlog)  # type: ignore[arg-type]
                     client = Client(transport, read_timeout_seconds=self.call_timeout, cache=None, mode=self.mode)  # type: ignore[arg-type]
                     await self._hold(conn, client)

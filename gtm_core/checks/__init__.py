@@ -31,6 +31,7 @@ The names re-exported here are the public surface; the work is split by job into
 - ``fast``: the fast-predicate compiler;
 - ``compiled``: the compile caches and ``effective_schema``;
 - ``messages``: from jsonschema's errors to problems and their messages;
+- ``values``: values JSON cannot carry (NaN, Infinity, lone surrogates), as invalid values;
 - ``arguments``: the public checks.
 """
 

@@ -4,10 +4,12 @@
 bounds, lengths, patterns, formats, required names, items, object properties) in the drafts
 where it means the same; it returns None for anything else. The predicate only ever says
 "valid" when jsonschema would; "not valid" means "ask jsonschema", which finds the problems.
+It never vouches for a non-finite number, which JSON cannot carry (see ``values``).
 """
 
 from __future__ import annotations
 
+import math
 import numbers
 import re
 from collections.abc import Callable, Sized
@@ -54,10 +56,15 @@ def _is_integer(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _is_finite(value: Any) -> bool:
+    """Whether a number is finite: JSON has no NaN or Infinity (ints always are)."""
+    return isinstance(value, int) or math.isfinite(value)
+
+
 _TYPE_TESTS: dict[str, Predicate] = {
     "string": lambda value: isinstance(value, str),
     "integer": _is_integer,
-    "number": lambda value: type(value) in (int, float),  # narrower than jsonschema: it only errs towards "check again"
+    "number": lambda value: type(value) is int or (type(value) is float and math.isfinite(value)),  # narrower than jsonschema: it only errs towards "check again"
     "boolean": lambda value: isinstance(value, bool),
     "null": lambda value: value is None,
     "array": lambda value: isinstance(value, list),
@@ -124,7 +131,8 @@ def _fast_const(value: Any, schema: dict[str, Any]) -> Predicate:
 def _fast_bound(fails: Callable[[Any, Any], bool]) -> Callable[[Any, dict[str, Any]], Predicate]:
     def build(value: Any, schema: dict[str, Any]) -> Predicate:
         bound = _number(value)
-        return lambda instance: not _is_number(instance) or not fails(instance, bound)
+        # NaN fails no comparison, so a bound never vouches for it (nor for an infinity)
+        return lambda instance: not _is_number(instance) or (_is_finite(instance) and not fails(instance, bound))
 
     return build
 

@@ -33,6 +33,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
 # so gtm_core names them here and never imports them (`gtm catalog import --mcp-*` reads an MCP server)
 LAZY_PARTS: dict[str, tuple[str, str]] = {
     "import_server": ("mcp_server.importer", "import_server"),
+    "passed_variables": ("mcp_server.upstream_env", "passed_variables"),
 }
 
 

@@ -243,6 +243,9 @@ def _parse_header(text: str) -> tuple[str, str]:
                    "(e.g. http://127.0.0.1:8000/mcp).")
 @click.option("--header", "headers", multiple=True, metavar="'NAME: VALUE'",
               help="HTTP header sent to --mcp-url (repeatable), e.g. 'Authorization: Bearer TOKEN'.")
+@click.option("--mcp-env", "mcp_env", multiple=True, metavar="NAME[=VALUE]",
+              help="An environment variable for the --mcp-stdio server, this process's value or VALUE (repeatable); "
+                   "it gets only PATH, HOME, the locale and the like otherwise.")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True, metavar="SECONDS",
               help="Seconds allowed for the MCP server to start and list its tools.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="GTM JSONL file to write (.gz compresses).")
@@ -253,14 +256,15 @@ def import_(
     mcp_command: str | None,
     mcp_url: str | None,
     headers: tuple[str, ...],
+    mcp_env: tuple[str, ...],
     timeout: float,
     output: str,
 ) -> None:
     """Convert tool files (OpenAI tools, MCP tools/list dumps, dataset rows, GTM) into a catalog,
     or read the tools of a running MCP server so that it can be simulated.
 
-    Give FILEs, or exactly one of --mcp-stdio COMMAND (the server is started, listed page by
-    page and stopped; it inherits the environment) and --mcp-url URL (streamable HTTP).
+    Give FILEs, or exactly one of --mcp-stdio COMMAND (the server is started with a minimal
+    environment plus --mcp-env, listed page by page and stopped) and --mcp-url URL (streamable HTTP).
     Loose type spellings (str, int, float, dict, list, bool) become JSON Schema types.
     Unreadable lines or tools are reported and skipped unless --strict.
     """
@@ -271,6 +275,8 @@ def import_(
         raise click.UsageError(f"give FILEs, --mcp-stdio COMMAND or --mcp-url URL (exactly one kind; got {what})")
     if headers and not mcp_url:
         raise click.UsageError("--header goes with --mcp-url only")
+    if mcp_env and not mcp_command:
+        raise click.UsageError("--mcp-env goes with --mcp-stdio only")
     if not files:
         if fmt not in ("auto", "mcp"):
             raise click.UsageError(f"--format {fmt} does not apply to an MCP server (its tools are in MCP form)")
@@ -278,7 +284,8 @@ def import_(
 
         import_server = load_part("import_server")  # the MCP server's part, imported only now
         header_map = dict(_parse_header(h) for h in headers)
-        result = import_server(command=mcp_command, url=mcp_url, headers=header_map or None, timeout=timeout, strict=strict)
+        env = load_part("passed_variables")(mcp_env)  # a bad NAME is a GTMError: one line, exit 1
+        result = import_server(command=mcp_command, url=mcp_url, headers=header_map or None, env=env, timeout=timeout, strict=strict)
         where = f"MCP server '{mcp_command}'" if mcp_command else f"MCP server at {mcp_url}"
         if not result.specs:
             detail = f" ({len(result.problems)} could not be read: {result.problems[0]})" if result.problems else ""

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .. import error_bodies
 from ..spec import ToolSpec
 from .model import Operation, ResourceModel
 from .world import EntityWorld
@@ -46,17 +47,8 @@ def merge(world: EntityWorld, model: ResourceModel, spec: ToolSpec, operation: O
 
 
 def not_found_body(spec: ToolSpec, operation: Operation, key: str, why: str) -> dict[str, Any]:
-    label = operation.resource.replace("_", " ")
-    return {
-        "error": {
-            "code": 404,
-            "status": "NOT_FOUND",
-            "type": "not_found",
-            "message": f"{label} {key!r} not found; {why}.",
-            "tool": spec.name,
-            "details": [{"parameter": operation.key_parameter, "received": key}],
-        }
-    }
+    """The tool's ``not_found`` error for a key the world does not hold."""
+    return error_bodies.not_found(operation.resource.replace("_", " "), key, operation.key_parameter or "", why)
 
 
 def seed_world(world: EntityWorld, model: ResourceModel, seed: Mapping[str, Any]) -> None:

@@ -12,8 +12,8 @@ Unknown keys follow the world rule (``UNKNOWN_KEY_RULES``):
 - ``closed``: a read, change or delete of a key the episode never created nor was seeded
   with is the tool's ``not_found`` error, as a real API answers a made-up id;
 - ``open``: an unknown key gets the engine's plausible record, remembered from then on;
-- ``auto`` (the default): closed for a resource once the episode holds records of it
-  (created, listed or seeded), open before. An agent dropped into a task with an id it was
+- ``auto`` (the default): closed for a resource once the episode created records of it or
+  was seeded with them, open before (records an open answer invented do not close it). An agent dropped into a task with an id it was
   told about gets an answer, but once the episode has its own records of a kind, an id that
   is none of them is made up, and a real service would say so. Either way one key never
   gets two different records.
@@ -25,6 +25,7 @@ import copy
 import json
 import random
 import zlib
+from collections import deque
 from collections.abc import Mapping
 from typing import Any
 
@@ -60,7 +61,8 @@ class EntityWorld:
     """The records of one episode, by resource and key, with tombstones for deleted ones.
 
     ``unknown_keys`` is the episode's own rule (None: the simulator's); ``max_records``
-    bounds what it remembers (beyond it new records are answered but not kept).
+    bounds what it remembers (beyond it new records are answered but not kept), and the
+    tombstones (the oldest deletions are forgotten first).
     """
 
     def __init__(self, *, max_records: int = 10_000, unknown_keys: str | None = None) -> None:
@@ -70,6 +72,8 @@ class EntityWorld:
         self.unknown_keys = unknown_keys
         self._tables: dict[str, dict[str, dict[str, Any]]] = {}
         self._deleted: dict[str, dict[str, None]] = {}
+        self._tombstones: deque[tuple[str, str]] = deque()  # deletions, oldest first
+        self._made: set[str] = set()  # resources the episode created or was seeded with records of
         self._count = 0
         self._minted = 0
         self.seeds: set[str] = set()  # the seeds applied (canonical JSON), so each applies once
@@ -92,7 +96,7 @@ class EntityWorld:
         """``closed`` or ``open``: what an unknown key of ``resource`` gets in this episode now."""
         rule = self.unknown_keys or default
         if rule == "auto":
-            return "closed" if self._tables.get(resource) or self._deleted.get(resource) else "open"
+            return "closed" if resource in self._made else "open"
         return rule
 
     def lookup(self, operation: Operation, arguments: Mapping[str, Any]) -> tuple[str | None, dict[str, Any] | None, bool]:
@@ -118,6 +122,7 @@ class EntityWorld:
                 record[resource.key] = record.pop(field)
             self._start_state(record, resource)
             self._store(resource, self._key_of(record, resource), record)
+            self._made.add(resource.name)
 
     # ---- applying an answer -------------------------------------------------------------
     def apply(self, operation: Operation, resource: Resource, arguments: Mapping[str, Any], response: Any,
@@ -157,6 +162,7 @@ class EntityWorld:
         else:
             self._start_state(record, res, args, force=True)
         self._store(res, self._key_of(record, res), record)
+        self._made.add(res.name)
         for place in places:
             overlay(place, record, res)
         return response
@@ -172,6 +178,7 @@ class EntityWorld:
                 continue  # a record that exists already is not made twice
             self._start_state(record, res, item, force=True)
             self._store(res, key, record)
+            self._made.add(res.name)
             made.append(record)
         self._fill_arrays(response, schema, res, made, len(made))
         return response
@@ -367,7 +374,14 @@ class EntityWorld:
     def _forget(self, resource: str, key: str) -> None:
         if self._tables.get(resource, {}).pop(key, None) is not None:
             self._count -= 1
-        self._deleted.setdefault(resource, {})[key] = None
+        deleted = self._deleted.setdefault(resource, {})
+        if key in deleted:
+            return
+        deleted[key] = None
+        self._tombstones.append((resource, key))
+        while len(self._tombstones) > self.max_records:  # at most max_records tombstones: the oldest go first
+            old_resource, old_key = self._tombstones.popleft()
+            self._deleted.get(old_resource, {}).pop(old_key, None)
 
 
 def _apply_edits(record: dict[str, Any], value: Any) -> bool:

@@ -18,10 +18,10 @@ _EXPORTS = {
     "encode_example": "data",
     "read_examples": "data",
     "record_problem": "data",
-    "TrainConfig": "trainer",
-    "TrainError": "trainer",
-    "TrainResult": "trainer",
-    "base_model_location": "trainer",
+    "TrainConfig": "config",
+    "TrainError": "config",
+    "TrainResult": "config",
+    "base_model_location": "base_model",
     "train": "trainer",
 }
 
@@ -29,5 +29,7 @@ __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)
 
 if TYPE_CHECKING:
+    from .base_model import base_model_location
+    from .config import TrainConfig, TrainError, TrainResult
     from .data import TrainingDataError, TrainingExample, encode_example, read_examples, record_problem
-    from .trainer import TrainConfig, TrainError, TrainResult, base_model_location, train
+    from .trainer import train

@@ -6,7 +6,8 @@ Written by hand on raw JSON-RPC lines (no SDK), so each fault is exactly what it
 - ``hang``    never answers;
 - ``crash``   exits the process at once (status 3), without answering;
 - ``garbage`` answers the right id with a result that is not a CallToolResult;
-- ``noise``   writes a line that is not JSON on stdout, then answers like ``echo``.
+- ``noise``   writes a line that is not JSON on stdout, then answers like ``echo``;
+- ``env``     answers its process's environment as a JSON object (its description names the variables).
 
 It speaks the initialize handshake only and refuses other methods (``server/discover``
 included) with -32601. ``python faulty_server.py PIDFILE`` writes its pid there first.
@@ -21,7 +22,7 @@ import sys
 TOOLS = [
     {"name": name, "description": f"{name} on purpose.", "inputSchema": {"type": "object", "properties": {"text": {"type": "string"}}}}
     for name in ("echo", "hang", "crash", "garbage", "noise")
-]
+] + [{"name": "env", "description": "env on purpose: " + " ".join(sorted(os.environ)), "inputSchema": {"type": "object", "properties": {}}}]
 
 
 def send(message: dict) -> None:
@@ -47,6 +48,8 @@ def answer(request: dict) -> dict | None:
         os._exit(3)
     if name == "garbage":
         return {"content": "this is not a list of content blocks", "isError": "maybe"}
+    if name == "env":
+        return {"content": [{"type": "text", "text": json.dumps(dict(os.environ))}]}
     if name == "noise":
         sys.stdout.write("debug: this line is not JSON-RPC\n")
     return {"content": [{"type": "text", "text": json.dumps({"echo": arguments})}]}

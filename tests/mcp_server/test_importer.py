@@ -173,7 +173,7 @@ def test_a_url_that_is_not_http_is_refused_before_connecting(tmp_path):
 
 def test_a_stdio_server_that_prints_on_stdout_is_named_in_the_error_without_sdk_tracebacks(capfd):
     """Non-JSON lines on stdout are the usual mistake: the error quotes them; no SDK traceback leaks."""
-    command = PYTHON + " -c " + shlex.quote("print('hello banner'); import time; time.sleep(60)")
+    command = PYTHON + " -c " + shlex.quote("print('hello banner', flush=True); import time; time.sleep(60)")
     with pytest.raises(MCPImportError, match="non-MCP lines on stdout, first 'hello banner'"):
         read_server_specs(command=command, timeout=1)
     assert "Traceback" not in capfd.readouterr().err
