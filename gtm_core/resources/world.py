@@ -280,8 +280,9 @@ class EntityWorld:
         self._fill_arrays(response, schema, res, shown, total)
         if model is not None:  # arrays of other resources in the same answer: those linked to what was found
             keys = {key_text(r.get(res.key)) for r in shown} if res.key else set()
-            for other in model.resources.values():
-                if other.name != res.name and other.name in self._tables:
+            for other_name in [n for n in self._tables if n != res.name and self._tables[n]]:
+                other = model.resources.get(other_name)
+                if other is not None:
                     linked = [r for r in self._tables[other.name].values() if _linked(r, keys, table, res) or not keys and not args]
                     self._fill_arrays(response, schema, other, linked, len(linked), primary=False)
         return response
