@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import platform
 import random
 import sys
@@ -66,20 +67,20 @@ def main() -> None:
     sim = Simulator(catalog, seed=options.seed)
     for label, rounds in (("single call, cold", 1), ("single call, warm", options.rounds)):
         latencies: list[float] = []
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         for _ in range(rounds):
             for call in calls:
                 t0 = time.perf_counter()
                 sim.simulate(call)
                 latencies.append((time.perf_counter() - t0) * 1000)
-        elapsed = time.perf_counter() - started
-        rows.append((label, len(latencies), len(latencies) / elapsed, _percentile(latencies, 0.5), _percentile(latencies, 0.99)))
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+        rows.append((label, len(latencies), len(latencies) / elapsed, _percentile(latencies, 0.5), _percentile(latencies, 0.99), cpu * 1000 / len(latencies)))
 
     def batched(run_batch) -> tuple:
         sim = Simulator(catalog, seed=options.seed)
         per_call: list[float] = []
         total = 0
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         for _ in range(options.rounds):
             for i in range(0, len(calls), options.batch):
                 chunk = calls[i : i + options.batch]
@@ -87,18 +88,19 @@ def main() -> None:
                 run_batch(sim, chunk)
                 per_call.append((time.perf_counter() - t0) * 1000 / len(chunk))
                 total += len(chunk)
-        elapsed = time.perf_counter() - started
-        return total, total / elapsed, _percentile(per_call, 0.5), _percentile(per_call, 0.99)
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+        return total, total / elapsed, _percentile(per_call, 0.5), _percentile(per_call, 0.99), cpu * 1000 / total
 
     rows.append((f"simulate_batch({options.batch})", *batched(lambda s, c: s.simulate_batch(c))))
     rows.append((f"asimulate_batch({options.batch})", *batched(lambda s, c: asyncio.run(s.asimulate_batch(c)))))
 
     errors = sum(1 for r in Simulator(catalog, seed=options.seed).simulate_batch(calls) if r.is_error)
     print(f"schema engine, checks on, {len(calls)} different tools, {options.rounds} rounds; {errors} calls answered with an error")
-    print(f"{'mode':<24}{'calls':>8}{'calls/s':>10}{'p50 ms':>9}{'p99 ms':>9}")
-    for name, count, rate, p50, p99 in rows:
-        print(f"{name:<24}{count:>8}{rate:>10.0f}{p50:>9.3f}{p99:>9.3f}")
-    print("(batched rows: latency is per call, the batch's time divided by its size)")
+    print(f"{'mode':<24}{'calls':>8}{'calls/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'cpu ms':>9}")
+    for name, count, rate, p50, p99, cpu_ms in rows:
+        print(f"{name:<24}{count:>8}{rate:>10.0f}{p50:>9.3f}{p99:>9.3f}{cpu_ms:>9.3f}")
+    print("(batched rows: latency is per call, the batch's time divided by its size; cpu ms: this process's CPU time")
+    print(" per call, which a busy machine disturbs far less than the wall-clock columns: compare trees by it)")
     options.out.parent.mkdir(parents=True, exist_ok=True)
     options.out.write_text(
         json.dumps(
@@ -107,7 +109,8 @@ def main() -> None:
                 "python": platform.python_version(),
                 "machine": platform.machine(),
                 "tools": len(calls),
-                "rows": [dict(zip(("mode", "calls", "calls_per_s", "p50_ms", "p99_ms"), row)) for row in rows],
+                "load_average": list(os.getloadavg()),
+                "rows": [dict(zip(("mode", "calls", "calls_per_s", "p50_ms", "p99_ms", "cpu_ms_per_call"), row)) for row in rows],
             },
             indent=2,
         ),

@@ -22,11 +22,14 @@ __all__ = ["closing", "run_until_stopped", "serve_stdio", "serve_until_stopped"]
 
 
 async def serve_stdio(gtm: GTMServer) -> None:
-    """Serve over this process's stdin and stdout until the client closes stdin."""
+    """Serve over this process's stdin and stdout until the client closes stdin (or Ctrl-C, at once)."""
     from mcp.server.stdio import stdio_server
 
-    async with stdio_server() as (read_stream, write_stream):
-        await gtm.server.run(read_stream, write_stream, gtm.server.create_initialization_options())
+    from .stdin_lines import stdin_lines
+
+    with stdin_lines() as lines:
+        async with stdio_server(stdin=lines) as (read_stream, write_stream):  # type: ignore[arg-type]  # it only iterates the lines
+            await gtm.server.run(read_stream, write_stream, gtm.server.create_initialization_options())
 
 
 async def serve_until_stopped(gtm: GTMServer, *, transport: str, http: Mapping[str, Any] | None = None, sighup: bool = False) -> None:
