@@ -372,7 +372,7 @@ class Simulator:
             structured = None
         operation, episode = item.operation, item.episode
         if operation is not None:  # deleted (or ruled out) by an earlier call of the same batch
-            refusal, _ = world_calls.gate(episode.world, item.spec, operation, item.arguments, self.unknown_keys)
+            refusal, _ = world_calls.gate(episode.world, item.spec, operation, item.arguments, self.unknown_keys, record_wanted=False)
             if refusal is not None:
                 return self._error(item, refusal, "not_found", "world")
         if self.cache is not None and item.key is not None and not item.cached and item.fallback is None:
@@ -380,7 +380,8 @@ class Simulator:
         if self.engine.answers_errors and is_error_answer(structured, item.spec):
             return self._error(item, structured, "tool_error", item.answered_by or self.engine.name)
         if operation is not None and structured is not None:
-            merged = world_calls.merge(episode.world, self.resource_model, item.spec, operation, item.arguments, structured, self.unknown_keys)
+            answer = json.loads(text)  # a second parse is the world's to change (cheaper than a deep copy)
+            merged = world_calls.merge(episode.world, self.resource_model, item.spec, operation, item.arguments, answer, self.unknown_keys)
             if merged != structured:
                 structured, text = merged, json.dumps(merged, ensure_ascii=False)
         episode.record(HistoryItem(item.spec.name, item.arguments, structured if structured is not None else text), len(text) + item.call_bytes)

@@ -24,22 +24,25 @@ SEED_CONTEXT_KEY = "gtm/seed"
 _ONE_RECORD = frozenset(["read", "update", "transition", "delete", "move", "add_items", "remove_items"])
 
 
-def gate(world: EntityWorld, spec: ToolSpec, operation: Operation, arguments: Mapping[str, Any], rule: str) -> tuple[dict[str, Any] | None, Any]:
-    """(an error body when the world rules the call out, else None; the record the call is about)."""
+def gate(world: EntityWorld, spec: ToolSpec, operation: Operation, arguments: Mapping[str, Any], rule: str,
+         *, record_wanted: bool = True) -> tuple[dict[str, Any] | None, Any]:  # fmt: skip
+    """(an error body when the world rules the call out, else None; a copy of the record the
+    call is about, or None when not ``record_wanted``)."""
     if operation.kind not in _ONE_RECORD or operation.key_parameter is None:
         return None, None
-    key, record, deleted = world.lookup(operation, arguments)
+    key, record, deleted = world.lookup(operation, arguments, copied=record_wanted)
     if key is None:
         return None, None
     if deleted:
         return not_found_body(spec, operation, key, "it was deleted earlier in this episode"), None
     if record is None and world.rule(operation.resource, rule) == "closed":
         return not_found_body(spec, operation, key, "this episode never created it and was not seeded with it"), None
-    return None, record
+    return None, record if record_wanted else None
 
 
 def merge(world: EntityWorld, model: ResourceModel, spec: ToolSpec, operation: Operation, arguments: Mapping[str, Any], answer: Any, rule: str) -> Any:
-    """The answer made consistent with the world, the world updated by the call."""
+    """The answer made consistent with the world, the world updated by the call (``answer``
+    is changed in place: pass one the caller may give away)."""
     resource = model.resources.get(operation.resource)
     if resource is None:
         return answer

@@ -21,6 +21,7 @@ import weakref
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 from ..spec import ToolSpec
@@ -55,6 +56,7 @@ class _Tool:
     reason: str = ""
 
 
+@lru_cache(maxsize=65536)
 def key_core(name: str, resource: str) -> tuple[str, ...] | None:
     """The words of a key field once the resource's own name is taken off: for resource
     ``support_ticket``, ``ticketId``, ``support_ticket_id`` and ``id`` all give ``("id",)``;

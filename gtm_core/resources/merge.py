@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from typing import Any
 
 from ..fake.conform import conforms
@@ -123,8 +124,13 @@ def array_places(response: Any, schema: Any) -> Iterator[tuple[Place, str, list[
 
 def names_resource(field: str, resource: Resource) -> bool:
     """Whether an array field's name says it holds ``resource`` records (tickets, supportTickets)."""
+    return _names(field, resource.name)
+
+
+@lru_cache(maxsize=32768)
+def _names(field: str, resource: str) -> bool:
     held = resource_of_field(field)
-    return held == resource.name or held == resource.name.split("_")[-1] or singular(words(field)[-1] if words(field) else "") == resource.name
+    return held == resource or held == resource.split("_")[-1] or singular(words(field)[-1] if words(field) else "") == resource
 
 
 def shape_item(record: Mapping[str, Any], template: Any, props: Mapping[str, Any], root: Any, resource: Resource) -> Any:

@@ -99,13 +99,16 @@ class EntityWorld:
             return "closed" if resource in self._made else "open"
         return rule
 
-    def lookup(self, operation: Operation, arguments: Mapping[str, Any]) -> tuple[str | None, dict[str, Any] | None, bool]:
-        """(key, current record or None, whether that key was deleted) for a one-record call."""
+    def lookup(self, operation: Operation, arguments: Mapping[str, Any], *, copied: bool = True) -> tuple[str | None, dict[str, Any] | None, bool]:
+        """(key, current record or None, whether that key was deleted) for a one-record call;
+        ``copied=False`` gives the world's own record, to look at, never to change."""
         key = key_text(arguments.get(operation.key_parameter)) if operation.key_parameter else None
         if key is None:
             return None, None, False
         record = self._tables.get(operation.resource, {}).get(key)
-        return key, copy.deepcopy(record) if record is not None else None, key in self._deleted.get(operation.resource, {})
+        if copied and record is not None:
+            record = copy.deepcopy(record)
+        return key, record, key in self._deleted.get(operation.resource, {})
 
     # ---- seeding -----------------------------------------------------------------------
     def seed(self, resource: Resource, records: list[Mapping[str, Any]]) -> None:
@@ -127,10 +130,11 @@ class EntityWorld:
     # ---- applying an answer -------------------------------------------------------------
     def apply(self, operation: Operation, resource: Resource, arguments: Mapping[str, Any], response: Any,
               schema: Any = None, model: ResourceModel | None = None, *, default_rule: str = "auto") -> Any:  # fmt: skip
-        """Record what the call did and return the answer made consistent with the world."""
+        """Record what the call did and return the answer made consistent with the world.
+
+        ``response`` is the caller's to give away: it is changed in place (and returned)."""
         if not isinstance(response, dict):
             return response
-        response = copy.deepcopy(response)
         handler = getattr(self, f"_{operation.kind}", None)
         if handler is None:
             return response
@@ -277,19 +281,33 @@ class EntityWorld:
         total = len(matched)
         limit = next((v for k, v in args.items() if field_key(k) in _LIMITS and isinstance(v, int) and not isinstance(v, bool) and v >= 0), None)
         shown = matched[:limit] if limit is not None else matched
-        self._fill_arrays(response, schema, res, shown, total)
+        places = list(array_places(response, schema))
+        if not places:
+            return response
+        filled = self._fill_arrays(response, schema, res, shown, total, places)
         if model is not None:  # arrays of other resources in the same answer: those linked to what was found
-            keys = {key_text(r.get(res.key)) for r in shown} if res.key else set()
-            for other_name in [n for n in self._tables if n != res.name and self._tables[n]]:
-                other = model.resources.get(other_name)
-                if other is not None:
-                    linked = [r for r in self._tables[other.name].values() if _linked(r, keys, table, res) or not keys and not args]
-                    self._fill_arrays(response, schema, other, linked, len(linked), primary=False)
+            keys: set[str | None] | None = None
+            for place in places:
+                if place[1] == filled:
+                    continue
+                for other_name, other_table in self._tables.items():
+                    other = model.resources.get(other_name) if other_table and other_name != res.name else None
+                    if other is None or not names_resource(place[1], other):
+                        continue
+                    if keys is None:
+                        keys = {key_text(r.get(res.key)) for r in shown} if res.key else set()
+                    linked = [r for r in other_table.values() if _linked(r, keys, table, res) or not keys and not args]
+                    self._fill_arrays(response, schema, other, linked, len(linked), [place], primary=False)
+                    break
         return response
 
     # ---- helpers ------------------------------------------------------------------------
-    def _fill_arrays(self, response: dict[str, Any], schema: Any, res: Resource, records: list[dict[str, Any]], total: int, *, primary: bool = True) -> None:
-        places = list(array_places(response, schema))
+    def _fill_arrays(self, response: dict[str, Any], schema: Any, res: Resource, records: list[dict[str, Any]], total: int,
+                     places: list[tuple[Place, str, list[Any], Mapping[str, Any]]] | None = None, *, primary: bool = True) -> str | None:  # fmt: skip
+        """Put ``records`` into the answer's array of ``res`` (one of ``places``), counts to match;
+        the name of the array filled, or None."""
+        if places is None:
+            places = list(array_places(response, schema))
         chosen = [p for p in places if names_resource(p[1], res)]
         if not chosen and primary:
             objects = [p for p in places if any(isinstance(i, dict) for i in p[2]) or p[3]]
@@ -301,6 +319,8 @@ class EntityWorld:
                 for field, value in place.value.items():
                     if field_key(field) in _COUNTS and isinstance(value, int) and not isinstance(value, bool):
                         place.value[field] = total if field_key(field).startswith("total") else len(holder.value[name])
+            return name
+        return None
 
     def _remember_listed(self, response: dict[str, Any], schema: Any, res: Resource, args: Mapping[str, Any]) -> None:
         """Open rule, nothing known yet: the engine's listed items become the episode's records."""
