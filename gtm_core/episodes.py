@@ -28,6 +28,7 @@ from typing import Any
 
 from .errors import GTMError
 from .generation import HistoryItem
+from .resources.snapshot import world_snapshot
 from .world import EntityWorld
 
 __all__ = ["DEFAULT_EPISODE", "Episode", "EpisodeExpiredError", "EpisodeLimits", "EpisodeStore"]
@@ -111,6 +112,12 @@ class Episode:
         """(the history so far, the hidden context or None), read under the episode's lock."""
         with self.lock:
             return tuple(self.history), (dict(self.hidden_context) or None)
+
+    def snapshot(self) -> dict[str, Any]:
+        """The episode's world as plain JSON: ``{"episode", "calls", "resources": {name: {"records", "deleted"}}}``
+        (``gtm_core.resources.snapshot.diff`` compares two)."""
+        with self.lock:
+            return {"episode": self.id, "calls": self.calls, **world_snapshot(self.world)}
 
     def occurrence(self, call_key: str) -> int:
         """How many times this exact call was made before in the episode (and count this one).

@@ -36,11 +36,13 @@ from .episodes import Episode, EpisodeExpiredError, EpisodeLimits, EpisodeStore
 from .errors import UnknownEpisodeError, UnknownToolError
 from .faults import FaultInjector
 from .generation import Answer, GenerationRequest, HistoryItem
+from .resources import Operation, ResourceModel, model_for
+from .resources import calls as world_calls
+from .resources.world import UNKNOWN_KEY_RULES
 from .results import ToolCall, ToolResult
 from .snapshots import EMPTY_SNAPSHOT, episode_snapshot, snapshot_diff
 from .spec import ToolSpec
 from .sync import run_sync
-from .world import EntityOperation, entity_operation
 
 __all__ = ["Simulator"]
 
@@ -58,7 +60,7 @@ class _Pending:
     episode: Episode  # None only for a call answered before it reached an episode (one that expired)
     spec: ToolSpec | None = None
     arguments: dict[str, Any] | None = None
-    operation: EntityOperation | None = None
+    operation: Operation | None = None
     request: GenerationRequest | None = None
     key: str | None = None
     text: str | None = None
@@ -74,7 +76,9 @@ class Simulator:
 
     ``engine`` is an Engine or a registered name ("schema", the default). ``cache`` is a
     ResponseCache or a path to a SQLite file. ``seed`` makes runs reproducible; ``faults`` is
-    a FaultInjector or a rate of transient failures (off by default).
+    a FaultInjector or a rate of transient failures (off by default). ``unknown_keys`` is the
+    world rule for keys an episode never made ("auto", "closed" or "open"; see
+    ``gtm_core.resources.world``); an episode may set its own.
     """
 
     def __init__(
@@ -87,7 +91,10 @@ class Simulator:
         faults: FaultInjector | float | None = None,
         check: bool = True,
         episode_limits: EpisodeLimits | None = None,
+        unknown_keys: str = "auto",
     ) -> None:
+        if unknown_keys not in UNKNOWN_KEY_RULES:
+            raise ValueError(f"unknown_keys must be one of {', '.join(UNKNOWN_KEY_RULES)}; got {unknown_keys!r}")
         if catalog is None:
             catalog = Catalog.shipped()
         elif isinstance(catalog, (str, Path)):
@@ -101,7 +108,8 @@ class Simulator:
         self.faults = FaultInjector(rate=faults, seed=seed) if isinstance(faults, (int, float)) else faults
         self.check = check
         self.episodes = EpisodeStore(episode_limits)
-        self._operations: dict[int, tuple[ToolSpec, EntityOperation | None]] = {}
+        self.unknown_keys = unknown_keys
+        self._model: tuple[Catalog, int, ResourceModel] | None = None
         self._fingerprints: dict[int, tuple[ToolSpec, str]] = {}
         self._memo_lock = threading.Lock()
 
@@ -134,29 +142,36 @@ class Simulator:
             self._fill(todo, await self._generate_async(todo))
         return self._finish_all(pending)
 
-    def episode(self, episode_id: str, *, hidden_context: Mapping[str, Any] | None = None) -> Episode:
-        """The episode with this id (created on first use), optionally setting its hidden context.
+    def episode(self, episode_id: str, *, hidden_context: Mapping[str, Any] | None = None,
+                seed: Mapping[str, Any] | None = None, unknown_keys: str | None = None) -> Episode:  # fmt: skip
+        """The episode with this id (created on first use), optionally setting its hidden context,
+        seeding its world (``{resource: [records]}``, or ``hidden_context["gtm/seed"]``; each seed
+        once) and its own unknown-key rule.
 
         Raises EpisodeExpiredError for an episode that was dropped; ``reset_episode`` starts it afresh.
         """
-        return self.episodes.get(episode_id, hidden_context=hidden_context)
+        episode = self.episodes.get(episode_id, hidden_context=hidden_context)
+        self._setup_world(episode, seed, unknown_keys)
+        return episode
 
-    def open_episode(self, episode_id: str | None = None, *, seed: Mapping[str, Any] | None = None, hidden_context: Mapping[str, Any] | None = None) -> Episode:
+    def open_episode(self, episode_id: str | None = None, *, seed: Mapping[str, Any] | None = None,
+                     hidden_context: Mapping[str, Any] | None = None, unknown_keys: str | None = None) -> Episode:  # fmt: skip
         """Start an episode afresh under ``episode_id`` (a new random id when None), replacing any live one.
 
-        ``seed`` is the world it starts with and ``hidden_context`` the task information engines may
-        use; both are kept for ``reset_episode``. The world as opened is the baseline of ``episode_diff``.
+        ``seed`` is the world it starts with (``{resource: [records]}``) and ``hidden_context`` the
+        task information engines may use; both are kept for ``reset_episode``. ``unknown_keys`` is
+        the episode's own unknown-key rule. The world as opened is the baseline of ``episode_diff``.
         """
         episode = self.episodes.reset(episode_id or f"ep-{uuid.uuid4().hex}", hidden_context=hidden_context)
-        if seed:
-            raise ValueError("seeding an episode's world needs the resource model (gtm_core.resources), which this build lacks")
+        self._setup_world(episode, seed, unknown_keys)
         with episode.lock:
             episode.opening = {"seed": copy.deepcopy(dict(seed)) if seed else None, "hidden_context": dict(hidden_context) if hidden_context else None}
             episode.baseline = episode_snapshot(episode)
         return episode
 
-    def reset_episode(self, episode_id: str, *, seed: Mapping[str, Any] | None = None, hidden_context: Mapping[str, Any] | None = None) -> Episode:
-        """Start an episode afresh: no history, the world it was opened with, the same hidden context (unless given anew).
+    def reset_episode(self, episode_id: str, *, seed: Mapping[str, Any] | None = None, hidden_context: Mapping[str, Any] | None = None,
+                      unknown_keys: str | None = None) -> Episode:  # fmt: skip
+        """Start an episode afresh: no history, the world it was opened with (its seed's records), the same hidden context (unless given anew).
 
         An expired episode's id may be reset too: it starts with what is given.
         """
@@ -169,6 +184,7 @@ class Simulator:
             episode_id,
             seed=seed if seed is not None else opening.get("seed"),
             hidden_context=hidden_context if hidden_context is not None else opening.get("hidden_context"),
+            unknown_keys=unknown_keys,
         )
 
     def episode_snapshot(self, episode_id: str) -> dict[str, Any]:
@@ -188,6 +204,25 @@ class Simulator:
         if episode is None:
             raise UnknownEpisodeError(episode_id)
         return episode
+
+    @property
+    def resource_model(self) -> ResourceModel:
+        """The catalog's resource model (inferred on first use, again when the catalog changes)."""
+        entry = self._model
+        if entry is None or entry[0] is not self.catalog or entry[1] != len(self.catalog):
+            entry = self._model = (self.catalog, len(self.catalog), model_for(self.catalog))
+        return entry[2]
+
+    def _setup_world(self, episode: Episode, seed: Mapping[str, Any] | None, unknown_keys: str | None) -> None:
+        with episode.lock:
+            if unknown_keys is not None:
+                if unknown_keys not in UNKNOWN_KEY_RULES:
+                    raise ValueError(f"unknown_keys must be one of {', '.join(UNKNOWN_KEY_RULES)}; got {unknown_keys!r}")
+                episode.world.unknown_keys = unknown_keys
+            for given in (episode.hidden_context.get(world_calls.SEED_CONTEXT_KEY), seed):
+                if given is not None and canonical_json(given) not in episode.world.seeds:
+                    world_calls.seed_world(episode.world, self.resource_model, given)
+                    episode.world.seeds.add(canonical_json(given))
 
     def close_episode(self, episode_id: str) -> bool:
         """Forget an episode and free what it held."""
@@ -305,10 +340,10 @@ class Simulator:
         occurrence = episode.occurrence(call_text)
         operation = item.operation = self._operation(spec)
         entity: Any = None
-        if operation is not None and operation.kind in ("get", "update", "delete"):
-            entity_id, entity, deleted = episode.world.lookup(operation, arguments)
-            if deleted:
-                item.result = self._error(item, _not_found(operation, entity_id), "not_found", "world")
+        if operation is not None:
+            refusal, entity = world_calls.gate(episode.world, spec, operation, arguments, self.unknown_keys)
+            if refusal is not None:
+                item.result = self._error(item, refusal, "not_found", "world")
                 return
         if self.faults is not None:
             fault = self.faults.fault_for(spec.name, call_text, occurrence)
@@ -384,16 +419,17 @@ class Simulator:
         except json.JSONDecodeError:
             structured = None
         operation, episode = item.operation, item.episode
-        if operation is not None and operation.kind in ("get", "update", "delete"):
-            entity_id, _, deleted = episode.world.lookup(operation, item.arguments)
-            if deleted:  # deleted by an earlier call of the same batch
-                return self._error(item, _not_found(operation, entity_id), "not_found", "world")
+        if operation is not None:  # deleted (or ruled out) by an earlier call of the same batch
+            refusal, _ = world_calls.gate(episode.world, item.spec, operation, item.arguments, self.unknown_keys, record_wanted=False)
+            if refusal is not None:
+                return self._error(item, refusal, "not_found", "world")
         if self.cache is not None and item.key is not None and not item.cached and item.fallback is None:
             self.cache.put(item.key, text)
         if self.engine.answers_errors and is_error_answer(structured, item.spec):
             return self._error(item, structured, "tool_error", item.answered_by or self.engine.name)
         if operation is not None and structured is not None:
-            merged = episode.world.apply(operation, item.arguments, structured)
+            answer = json.loads(text)  # a second parse is the world's to change (cheaper than a deep copy)
+            merged = world_calls.merge(episode.world, self.resource_model, item.spec, operation, item.arguments, answer, self.unknown_keys)
             if merged != structured:
                 structured, text = merged, json.dumps(merged, ensure_ascii=False)
         episode.record(HistoryItem(item.spec.name, item.arguments, structured if structured is not None else text), len(text) + item.call_bytes)
@@ -446,13 +482,8 @@ class Simulator:
     # ---- memos ---------------------------------------------------------------------------
     # Memos are keyed by id(spec) and hold the spec itself, so an id is never reused for
     # another spec while its entry lives (specs of a replaced catalog stay valid keys).
-    def _operation(self, spec: ToolSpec) -> EntityOperation | None:
-        entry = self._operations.get(id(spec))
-        if entry is None or entry[0] is not spec:
-            entry = (spec, entity_operation(spec))
-            with self._memo_lock:
-                self._operations[id(spec)] = entry
-        return entry[1]
+    def _operation(self, spec: ToolSpec) -> Operation | None:
+        return self.resource_model.operation(spec.name)
 
     def _fingerprint(self, spec: ToolSpec) -> str:
         entry = self._fingerprints.get(id(spec))
@@ -478,8 +509,3 @@ def _size(value: Any) -> int:
 
 def _history_digest(episode: Episode) -> str:
     return cache_key([(h.tool, h.arguments, h.response) for h in episode.history])
-
-
-def _not_found(operation: EntityOperation, entity_id: str | None) -> dict[str, Any]:
-    label = operation.entity.replace("_", " ")
-    return error_bodies.not_found(label, entity_id, operation.id_field, "it was deleted earlier in this session")

@@ -81,4 +81,4 @@ def test_a_bad_call_is_an_error_observation_and_reset_starts_a_fresh_world(serve
         env.reset(episode_id="oe-3")
         state = env.state()
     assert "missing" in str(bad.observation["result"]).lower()
-    assert state["snapshot"] == {"resources": {}}
+    assert state["snapshot"]["resources"] == {} and state["snapshot"]["episode"] == "oe-3"

@@ -98,7 +98,7 @@ def test_open_reset_snapshot_diff_and_close_over_http(live):
         diff = http.get("/episodes/life/diff").json()
         assert [(c["resource"], c["key"]) for c in diff["created"]] == [("order", created.structured["order_id"])]
         assert http.post("/episodes/life/reset").status_code == 200
-        assert http.get("/episodes/life/snapshot").json() == {"resources": {}}
+        assert http.get("/episodes/life/snapshot").json() == {"episode": "life", "calls": 0, "resources": {}}
         assert gtm.simulator.episode("life").hidden_context == {"goal": "close the ticket"}  # reset keeps the opening's
         closed = http.delete("/episodes/life")
         assert closed.json() == {"episode": "life", "closed": True}

@@ -1,0 +1,117 @@
+"""The resource model over tool sets in naming styles the shipped catalog does not use."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from gtm_core import Catalog, Simulator, ToolSpec
+from gtm_core.cli import cli
+from gtm_core.resources import infer_resources
+from gtm_core.resources.snapshot import diff
+
+
+def _obj(props, required=None):
+    return {"type": "object", "properties": props, "required": list(required or props)}
+
+
+S = {"type": "string"}
+TICKET = _obj({"ticket_id": {"type": "string", "pattern": "^TCK-[0-9]{4}$"}, "subject": S, "priority": {"type": "string", "enum": ["low", "high"]},
+               "status": {"type": "string", "enum": ["closed", "open", "pending"]}})  # fmt: skip
+
+
+def _tickets():
+    return Catalog([
+        ToolSpec("create_support_ticket", "Open a ticket.", parameters=_obj({"subject": S, "priority": {"type": "string", "enum": ["low", "high"]}}), response=TICKET),
+        ToolSpec("get_support_ticket", "Read a ticket.", parameters=_obj({"ticket_id": S}), response=TICKET),
+        ToolSpec("ticket_close", "Close a ticket.", parameters=_obj({"ticket_id": S}), response=TICKET),
+        ToolSpec("list_support_tickets", "List tickets.", parameters=_obj({"status": S}, []),
+                 response=_obj({"tickets": {"type": "array", "items": TICKET}, "count": {"type": "integer"}})),
+    ])  # fmt: skip
+
+
+def test_a_ticket_reads_back_what_was_created_and_closes():
+    """create_support_ticket -> get_support_ticket(ticket_id) agrees, starts open, ticket_close closes it."""
+    sim = Simulator(_tickets())
+    created = sim.simulate("create_support_ticket", {"subject": "Printer on fire", "priority": "high"}).structured
+    assert created["status"] == "open" and created["ticket_id"].startswith("TCK-")
+    got = sim.simulate("get_support_ticket", {"ticket_id": created["ticket_id"]}).structured
+    assert got == created
+    sim.simulate("ticket_close", {"ticket_id": created["ticket_id"]})
+    assert sim.simulate("get_support_ticket", {"ticket_id": created["ticket_id"]}).structured["status"] == "closed"
+    listed = sim.simulate("list_support_tickets", {"status": "closed"}).structured
+    assert [t["ticket_id"] for t in listed["tickets"]] == [created["ticket_id"]] and listed["count"] == 1
+    assert sim.simulate("list_support_tickets", {"status": "open"}).structured == {"tickets": [], "count": 0}
+
+
+def test_camel_case_todo_items_are_marked_done():
+    """addTodoItem -> getTodoItem(itemId) -> markTodoItemDone: the item reads back done."""
+    item = _obj({"itemId": S, "title": S, "state": {"type": "string", "enum": ["todo", "done"]}})
+    sim = Simulator(Catalog([
+        ToolSpec("addTodoItem", "", parameters=_obj({"title": S}), response=item),
+        ToolSpec("getTodoItem", "", parameters=_obj({"itemId": S}), response=item),
+        ToolSpec("markTodoItemDone", "", parameters=_obj({"itemId": S}), response=item),
+    ]))  # fmt: skip
+    made = sim.simulate("addTodoItem", {"title": "Buy milk"}).structured
+    assert made["state"] == "todo"
+    sim.simulate("markTodoItemDone", {"itemId": made["itemId"]})
+    assert sim.simulate("getTodoItem", {"itemId": made["itemId"]}).structured == {**made, "state": "done"}
+
+
+def test_book_table_makes_a_booking_that_get_booking_reads():
+    """book_table's booking_ref is the key get_booking takes; a made-up ref is not found after."""
+    booking = _obj({"booking_ref": S, "party_size": {"type": "integer"}, "time": S})
+    sim = Simulator(Catalog([
+        ToolSpec("book_table", "", parameters=_obj({"party_size": {"type": "integer"}, "time": S}), response=booking),
+        ToolSpec("get_booking", "", parameters=_obj({"booking_ref": S}), response=booking),
+        ToolSpec("cancel_booking", "", parameters=_obj({"booking_ref": S}), response=_obj({"ok": {"type": "boolean"}})),
+    ]))  # fmt: skip
+    model = sim.resource_model
+    assert model.operation("book_table").resource == "booking" and model.operation("cancel_booking").kind == "delete"
+    made = sim.simulate("book_table", {"party_size": 4, "time": "19:30"}).structured
+    assert sim.simulate("get_booking", {"booking_ref": made["booking_ref"]}).structured == made
+    assert sim.simulate("get_booking", {"booking_ref": "made-up"}).error_kind == "not_found"
+    sim.simulate("cancel_booking", {"booking_ref": made["booking_ref"]})
+    assert sim.simulate("get_booking", {"booking_ref": made["booking_ref"]}).error_kind == "not_found"
+
+
+def test_a_document_written_at_a_path_reads_back():
+    """write_document(path, body) -> read_document(path) returns the body (the caller chose the key)."""
+    doc = _obj({"path": S, "body": S})
+    sim = Simulator(Catalog([ToolSpec("write_document", "", parameters=_obj({"path": S, "body": S}), response=doc),
+                             ToolSpec("read_document", "", parameters=_obj({"path": S}), response=doc)]))  # fmt: skip
+    sim.simulate("write_document", {"path": "/notes/a.md", "body": "hello"})
+    assert sim.simulate("read_document", {"path": "/notes/a.md"}).structured == {"path": "/notes/a.md", "body": "hello"}
+
+
+def test_snapshots_seeds_and_their_diff_show_the_world():
+    """A seeded order is readable; the snapshot diff shows the ticket made and closed."""
+    sim = Simulator(_tickets())
+    episode = sim.episode("e", seed={"support_ticket": [{"ticket_id": "TCK-0001", "subject": "Seeded"}]})
+    before = episode.snapshot()
+    assert before["resources"]["support_ticket"]["records"]["TCK-0001"]["status"] == "open"
+    assert sim.simulate("get_support_ticket", {"ticket_id": "TCK-0001"}, episode="e").structured["subject"] == "Seeded"
+    sim.simulate("ticket_close", {"ticket_id": "TCK-0001"}, episode="e")
+    change = diff(before, episode.snapshot())
+    assert change["changed"] == [{"resource": "support_ticket", "key": "TCK-0001", "fields": {"status": ["open", "closed"]}}]
+    json.dumps(episode.snapshot())
+
+
+def test_an_annotation_wins_over_inference_and_a_bad_one_is_reported():
+    """x-gtm-resource states the operation; a malformed one lands among the unplaced with the reason."""
+    stated = ToolSpec("ticket_close", "", parameters={**_obj({"ticket_id": S}), "x-gtm-resource": {"operation": "read", "resource": "support_ticket"}})
+    broken = ToolSpec("get_support_ticket", "", parameters={**_obj({"ticket_id": S}), "x-gtm-resource": {"operation": "smash"}})
+    model = infer_resources([*list(_tickets())[:1], stated, broken])
+    assert model.operation("ticket_close").kind == "read" and model.operation("ticket_close").annotated
+    assert "smash" in next(u.reason for u in model.unplaced if u.tool == "get_support_ticket")
+
+
+def test_gtm_catalog_resources_prints_the_model(tmp_path):
+    """The CLI names each resource's key and each tool's operation; --json is the model."""
+    path = tmp_path / "tickets.jsonl"
+    _tickets().save(path)
+    shown = CliRunner().invoke(cli, ["catalog", "resources", str(path)])
+    assert shown.exit_code == 0 and "support_ticket: key ticket_id" in shown.output and "transition" in shown.output
+    as_json = json.loads(CliRunner().invoke(cli, ["catalog", "resources", str(path), "--json"]).output)
+    assert {o["tool"] for o in as_json["operations"]} == {s.name for s in _tickets()}
