@@ -19,7 +19,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
@@ -36,8 +36,9 @@ __all__ = ["INITIAL_STATES", "infer_resources", "key_core", "model_for"]
 INITIAL_STATES = ("new", "open", "opened", "pending", "draft", "created", "active", "todo", "to_do", "not_started",
                   "requested", "submitted", "scheduled", "confirmed", "booked", "reserved", "planned", "queued",
                   "received", "placed", "unpaid", "unread", "enabled", "available", "in_stock", "upcoming",
-                  "waiting", "backlog", "proposed", "registered", "unverified")  # fmt: skip
-"""Enum values that mean a record was just made, best first."""
+                  "waiting", "backlog", "proposed", "registered", "unverified", "label_created", "filed", "disabled", "inactive")  # fmt: skip
+"""Enum values that may mean a record was just made, best first (the enum's own first value wins
+when it is one of them: ``[disabled, enabled]`` starts disabled, ``[registered, confirmed]`` registered)."""
 
 _MOVE_FROM = ("source", "src", "from", "old", "current", "origin")
 _MOVE_TO = ("destination", "dest", "to", "target", "new")
@@ -54,6 +55,7 @@ class _Tool:
     annotation: Annotation | None
     group: str = ""
     reason: str = ""
+    tentative: bool = False  # its verb is no known one: placed only if it names a state (end_rental -> ended)
 
 
 @lru_cache(maxsize=65536)
@@ -82,7 +84,7 @@ def _parse(spec: ToolSpec, annotation: Annotation | None) -> _Tool | None:
             return None
         parsed = (annotation.operation or "", tuple(words(spec.name)), ())
     verb, noun_words, trailing = parsed
-    noun = [w for w in noun_words if w not in FILLER]
+    noun = [w for w in noun_words if w not in FILLER] or [w for w in noun_words if w not in ("a", "an", "the", "my", "all")]  # batchStart: a batch
     while len(noun) > 1 and noun[-1] in KEY_WORDS:  # get_ticket_by_id
         noun.pop()
     plural = bool(noun) and naming.is_plural(noun[-1])
@@ -111,6 +113,7 @@ def infer_resources(specs: Iterable[ToolSpec]) -> ResourceModel:
     """The resource model of a catalog: resources, the operation of each tool, the unplaced."""
     tools: list[_Tool] = []
     unplaced: list[Unplaced] = []
+    unknown_verbs: list[ToolSpec] = []
     for spec in specs:
         try:
             annotation = read_annotation(spec)
@@ -121,6 +124,7 @@ def infer_resources(specs: Iterable[ToolSpec]) -> ResourceModel:
             continue  # stated: no resource operation
         tool = _parse(spec, annotation)
         if tool is None:
+            unknown_verbs.append(spec)
             continue
         if not tool.noun:
             unplaced.append(Unplaced(spec.name, f"the verb {tool.verb!r} has no noun after it to say what it acts on"))
@@ -131,22 +135,41 @@ def infer_resources(specs: Iterable[ToolSpec]) -> ResourceModel:
     for tool in tools:
         groups[tool.group].append(tool)
     _rehome(tools, groups)
+    for spec in unknown_verbs:  # harvest_plant_bed, endRental, Invoice Send: a verb of its own on a known resource
+        tool = _tentative(spec, groups)
+        if tool is not None:
+            groups[tool.group].append(tool)
     model = ResourceModel(unplaced=unplaced)
     for name, members in groups.items():
         if not members:
             continue
-        resource = _resource(name, members)
+        loose = _loose_keys(name, members)
+        resource = _resource(name, members, loose)
         placed = []
         for tool in members:
-            operation = _operation(tool, resource, members)
+            operation = _operation(tool, resource, members, loose)
             if isinstance(operation, Operation):
                 model.operations[tool.spec.name] = operation
                 placed.append(tool.spec.name)
-            else:
+            elif not tool.tentative:
                 model.unplaced.append(Unplaced(tool.spec.name, operation))
         if placed:
-            model.resources[name] = replace(resource, tools=tuple(placed))
+            fields = tuple(dict.fromkeys(model.operations[t].field for t in placed if model.operations[t].field))  # type: ignore[misc]
+            model.resources[name] = replace(resource, tools=tuple(placed), list_fields=fields)
     return model
+
+
+def _tentative(spec: ToolSpec, groups: Mapping[str, list[_Tool]]) -> _Tool | None:
+    """A tool whose first (or last) word is no known verb, taken as one when the rest names a
+    resource of the catalog; it is placed only if the verb names one of that resource's states."""
+    parts = [w for w in words(spec.name) if not w.isdigit()]
+    for verb, noun_words in ((parts[0], parts[1:]), (parts[-1], parts[:-1])) if len(parts) > 1 else ():
+        noun = [w for w in noun_words if w not in FILLER] or list(noun_words)
+        noun[-1] = singular(noun[-1])
+        group = "_".join(noun)
+        if groups.get(group):
+            return _Tool(spec, verb, group, False, (), None, group, f"{verb!r} read as a verb on {group!r}", tentative=True)
+    return None
 
 
 # ---- grouping ----------------------------------------------------------------------------
@@ -221,9 +244,9 @@ def _better_group(tool: _Tool, groups: Mapping[str, list[_Tool]], fields: Mappin
     if creates and made in others:
         return made, f"the verb {tool.verb!r} makes a {made!r}"
     response = tool.spec.response_schema
-    for name in object_properties(response):
+    for name, sub in object_properties(response).items():
         holds = resource_of_field(name)
-        if holds in others:
+        if holds in others and fields.get(holds) != tool.group and not _holds_plain_values(sub):  # a playlist's tracks: its own list field
             return holds, f"its response holds {name!r}"
         core = key_core(name, holds)
         if creates and core is not None and len(core) < len(words(name)):
@@ -242,6 +265,12 @@ def _better_group(tool: _Tool, groups: Mapping[str, list[_Tool]], fields: Mappin
     return None, ""
 
 
+def _holds_plain_values(schema: Any) -> bool:
+    """Whether a field is an array of strings or numbers (names of things, not records)."""
+    items = schema.get("items") if isinstance(schema, Mapping) and schema.get("type") == "array" else None
+    return isinstance(items, Mapping) and items.get("type") in ("string", "integer", "number", "boolean")
+
+
 class _Others:
     """The resources other than ``own`` that have tools (membership only, without copying the groups)."""
 
@@ -253,14 +282,16 @@ class _Others:
 
 
 def _list_fields(groups: Mapping[str, list[_Tool]]) -> dict[str, str]:
-    """Array fields of records (singular noun -> resource) from the creators' arguments."""
+    """Array fields of records (singular noun -> resource) from the creators' arguments and the
+    record they return (a playlist's ``tracks``, a recipe's ``ingredients``)."""
     out: dict[str, str] = {}
     for name, members in groups.items():
         for tool in members:
             meaning = naming.meaning(tool.verb, has_key=False)
             if meaning is None or meaning.kind != "create":
                 continue
-            for props in _argument_records(tool.spec):
+            returned = [props for where, props in record_schemas(tool.spec.response_schema, name) if "[]" not in where]
+            for props in [*_argument_records(tool.spec), *returned]:
                 for field, sub in props.items():
                     if isinstance(sub, Mapping) and sub.get("type") == "array" and resource_of_field(field) != name:
                         out.setdefault(resource_of_field(field), name)
@@ -278,8 +309,8 @@ def _argument_records(spec: ToolSpec) -> Iterable[Mapping[str, Any]]:
 
 
 # ---- resources ---------------------------------------------------------------------------
-def _resource(name: str, members: list[_Tool]) -> Resource:
-    key, key_schema, client = _key(name, members)
+def _resource(name: str, members: list[_Tool], loose: Container[str]) -> Resource:
+    key, key_schema, client = _key(name, members, loose)
     state_field, states = _state(name, members)
     stated = next((t.annotation for t in members if t.annotation is not None and t.annotation.state_field), None)
     if stated is not None:
@@ -287,12 +318,18 @@ def _resource(name: str, members: list[_Tool]) -> Resource:
     initial = next((t.annotation.initial_state for t in members if t.annotation is not None and t.annotation.initial_state), None)
     if initial is None and states:
         lowered = {field_key(s): s for s in states}
-        initial = next((lowered[s] for s in INITIAL_STATES if s in lowered), states[0])
+        first = field_key(states[0])
+        initial = states[0] if first in INITIAL_STATES else next((lowered[s] for s in INITIAL_STATES if s in lowered), states[0])
     return Resource(name, key, key_schema, client, state_field, states, initial)
 
 
-def _key_param(spec: ToolSpec, resource: str, props: Mapping[str, Any] | None = None) -> str | None:
-    """The parameter (or field) of ``props`` that names a ``resource`` record, best first."""
+def _key_param(spec: ToolSpec, resource: str, props: Mapping[str, Any] | None = None, loose: Container[str] | None = None) -> str | None:
+    """The parameter (or field) of ``props`` that names a ``resource`` record, best first.
+
+    Beside ``ticket_id`` and generic keys (``id``, ``path``), the one key-like field among
+    ``loose`` (what the resource's creators return as their only key: see ``_loose_keys``) is
+    taken: ``get_parcel(tracking_number)``, ``GetBin(sku)``; a tool's own parameter must be required."""
+    own = props is None
     props = spec.properties if props is None else props
     best: tuple[int, str] | None = None
     for name, sub in props.items():
@@ -310,7 +347,31 @@ def _key_param(spec: ToolSpec, resource: str, props: Mapping[str, Any] | None = 
             continue
         if best is None or rank < best[0]:
             best = (rank, name)
+    if best is None and loose:
+        found = [name for name in _key_like(props) if field_key(name) in loose and (not own or name in spec.required)]
+        if len(found) == 1:
+            return found[0]
     return best[1] if best else None
+
+
+def _key_like(props: Mapping[str, Any]) -> list[str]:
+    return [name for name, sub in props.items() if naming.is_key_name(name) and name != "name"
+            and not (isinstance(sub, Mapping) and sub.get("type") in ("array", "object"))]  # fmt: skip
+
+
+def _loose_keys(name: str, members: list[_Tool]) -> frozenset[str]:
+    """Key fields that carry no resource's name (``tracking_number``, ``sku``) which a creator
+    returns as the one key-like field of a record that has no ``<resource>_id`` or ``id``."""
+    out = set()
+    for tool in members:
+        meaning = naming.meaning(tool.verb, has_key=False)
+        if meaning is None or meaning.kind != "create":
+            continue
+        for where, props in record_schemas(tool.spec.response_schema, name):
+            found = _key_like(props)
+            if "[]" not in where and _key_param(tool.spec, name, props) is None and len(found) == 1:
+                out.add(field_key(found[0]))
+    return frozenset(out)
 
 
 def _batch(spec: ToolSpec, resource: str, key: str | None) -> tuple[str | None, bool]:
@@ -329,7 +390,7 @@ def _batch(spec: ToolSpec, resource: str, key: str | None) -> tuple[str | None, 
     return None, False
 
 
-def _key(name: str, members: list[_Tool]) -> tuple[str | None, Mapping[str, Any] | None, bool]:
+def _key(name: str, members: list[_Tool], loose: Container[str]) -> tuple[str | None, Mapping[str, Any] | None, bool]:
     votes: Counter[str] = Counter()
     for tool in members:
         stated = tool.annotation.key if tool.annotation is not None else None
@@ -339,7 +400,7 @@ def _key(name: str, members: list[_Tool]) -> tuple[str | None, Mapping[str, Any]
         meaning = naming.meaning(tool.verb, has_key=False)
         if meaning is not None and meaning.kind in ("create", "list"):
             continue
-        found = _key_param(tool.spec, name)
+        found = _key_param(tool.spec, name, loose=loose)
         if found is not None:
             votes[found] += 2 + (found in tool.spec.required)
         for param, sub in tool.spec.properties.items():  # a bulk call's keys: entityNames -> name
@@ -352,7 +413,7 @@ def _key(name: str, members: list[_Tool]) -> tuple[str | None, Mapping[str, Any]
     creators = [t for t in members if _kind(t) == "create"]
     for tool in creators:
         for _, props in record_schemas(tool.spec.response_schema, name):
-            found = _key_param(tool.spec, name, props)
+            found = _key_param(tool.spec, name, props, loose)
             if found is not None:
                 votes[found] += 1
                 key_schema = key_schema or props.get(found)
@@ -391,10 +452,10 @@ def _state(name: str, members: list[_Tool]) -> tuple[str | None, tuple[str, ...]
 
 
 # ---- operations --------------------------------------------------------------------------
-def _operation(tool: _Tool, resource: Resource, members: list[_Tool]) -> Operation | str:
+def _operation(tool: _Tool, resource: Resource, members: list[_Tool], loose: Container[str]) -> Operation | str:
     spec, name = tool.spec, resource.name
     annotation = tool.annotation
-    key_param = annotation.key if annotation is not None and annotation.key else _key_param(spec, name)
+    key_param = annotation.key if annotation is not None and annotation.key else _key_param(spec, name, loose=loose)
     if key_param is not None and resource.key is not None and key_core(key_param, name) != key_core(resource.key, name):
         key_param = None if annotation is None or not annotation.key else key_param
     batch, whole = _batch(spec, name, resource.key)
@@ -409,6 +470,9 @@ def _operation(tool: _Tool, resource: Resource, members: list[_Tool]) -> Operati
         meaning = naming.VerbMeaning("mark", "transition", naming.mark_states(tool.trailing[0]) if tool.trailing else ())
     else:
         meaning = naming.meaning(tool.verb, has_key=has_key)
+    reached = _participle_state(tool.verb, resource) if has_key and (meaning is None or meaning.kind == "update") else None
+    if reached is not None:  # assign_shift(shift_id) where a shift can be "assigned": a transition
+        meaning = naming.VerbMeaning(tool.verb, "transition", (reached,))
     if meaning is None:
         return f"the verb {tool.verb!r} has no known meaning on a resource"
     kind = meaning.kind
@@ -442,7 +506,7 @@ def _operation(tool: _Tool, resource: Resource, members: list[_Tool]) -> Operati
     if not has_key:
         return f"{label} acts on one {name} but takes no key of it ({resource.key or 'none found'}) among its parameters {sorted(spec.properties)}"
     if kind == "transition":
-        to_state = _to_state(meaning.states, resource)
+        to_state = _to_state(meaning.states, resource, meaning.verb)
         if to_state is None:
             if meaning.verb == "cancel":
                 return Operation(spec.name, "delete", name, key_param, batch, reason=f"{label}: cancel-as-delete ({name} has no state that means cancelled)")
@@ -465,14 +529,31 @@ def _list_field(spec: ToolSpec, noun: str) -> str:
     return noun
 
 
-def _to_state(candidates: tuple[str, ...], resource: Resource) -> str | None:
+def _to_state(candidates: tuple[str, ...], resource: Resource, verb: str = "") -> str | None:
     if not resource.states:
         return candidates[0] if candidates and (resource.state_field is not None or candidates[0] != "cancelled") else None
     lowered = {field_key(s): s for s in resource.states}
     for candidate in candidates:
         if candidate in lowered:
             return lowered[candidate]
+    if verb in _GOING_ON:  # resume a print job: the state of work going on ("printing", "processing")
+        return next((s for k, s in lowered.items() if k.endswith("ing") and k not in _NOT_GOING_ON), None)
     return None
+
+
+_IRREGULAR_PARTICIPLES = {"send": "sent", "pay": "paid", "hold": "held", "freeze": "frozen", "sell": "sold", "build": "built",
+                          "begin": "begun", "take": "taken", "give": "given", "lay": "laid", "write": "written", "draw": "drawn"}  # fmt: skip
+_GOING_ON = frozenset(["resume", "start", "restart", "unpause", "continue"])
+_NOT_GOING_ON = frozenset(["pending", "waiting", "missing", "upcoming", "incoming", "outstanding", "pending_review"])
+
+
+def _participle_state(verb: str, resource: Resource) -> str | None:
+    """The state named by the verb's past participle, when the resource has it: assign -> assigned."""
+    if not resource.states or len(verb) < 3 or "_" in verb:
+        return None
+    lowered = {field_key(s): s for s in resource.states}
+    forms = (_IRREGULAR_PARTICIPLES.get(verb, verb + "ed"), verb + "ed", verb + "d", verb[:-1] + "ied", verb + verb[-1] + "ed")
+    return next((lowered[f] for f in forms if f in lowered), None)
 
 
 def _move_parameters(spec: ToolSpec, key_param: str | None) -> tuple[str | None, str | None]:

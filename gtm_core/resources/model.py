@@ -62,7 +62,8 @@ class Resource:
     ``key_schema`` is the JSON schema of the key in the creator's response (new keys are
     minted in its shape); ``client_key`` says the caller chooses the key (a path, a name)
     rather than the service minting it. ``initial_state`` is the state enum's value that
-    means new; ``states`` the enum (empty when the state field has none).
+    means new; ``states`` the enum (empty when the state field has none). ``list_fields`` are
+    the record's list fields that tools add items to (a new record starts with them empty).
     """
 
     name: str
@@ -73,6 +74,7 @@ class Resource:
     states: tuple[str, ...] = ()
     initial_state: str | None = None
     tools: tuple[str, ...] = ()
+    list_fields: tuple[str, ...] = ()  # the record's list fields that add_items / remove_items change (empty when made)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "key": self.key, "client_key": self.client_key}

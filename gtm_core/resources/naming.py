@@ -186,6 +186,7 @@ _WITH_KEY: dict[str, VerbMeaning] = {
     "schedule": VerbMeaning("schedule", "transition", ("scheduled",)),
     "book": VerbMeaning("book", "transition", ("booked", "confirmed", "reserved")),
     "open": VerbMeaning("open", "read"),
+    "send": VerbMeaning("send", "transition", ("sent", "submitted", "delivered", "issued")),
 }
 
 # verbs whose noun is the thing they make: book -> booking, reserve -> reservation

@@ -146,6 +146,8 @@ class EntityWorld:
         places = record_places(response, schema, res)
         main = places[-1] if len(places) > 1 else places[0]
         record = {k: copy.deepcopy(v) for k, v in main.value.items() if not isinstance(v, (dict, list)) or k not in ("metadata",)}
+        for field in res.list_fields:  # a new playlist has no tracks but those it is made with
+            record[find_field(record, field) or field] = []
         for name, value in args.items():
             if field_key(name) in _CONTROL:
                 continue

@@ -115,3 +115,36 @@ def test_gtm_catalog_resources_prints_the_model(tmp_path):
     assert shown.exit_code == 0 and "support_ticket: key ticket_id" in shown.output and "transition" in shown.output
     as_json = json.loads(CliRunner().invoke(cli, ["catalog", "resources", str(path), "--json"]).output)
     assert {o["tool"] for o in as_json["operations"]} == {s.name for s in _tickets()}
+
+
+def test_a_key_without_the_resources_name_is_the_one_its_creator_returns():
+    """create_parcel returns tracking_number and nothing else key-like: readers keyed by it read parcels,
+    but schedule_interview(candidate_id) stays a create, since the interview has its own interview_id."""
+    parcel = _obj({"tracking_number": S, "recipient": S})
+    model = infer_resources([
+        ToolSpec("create_parcel", "d", parameters=_obj({"recipient": S}), response=parcel),
+        ToolSpec("get_parcel", "d", parameters=_obj({"tracking_number": S}), response=parcel),
+        ToolSpec("schedule_interview", "d", parameters=_obj({"candidate_id": S}), response=_obj({"interview_id": S, "candidate_id": S})),
+    ])
+    assert model.resources["parcel"].key == "tracking_number"
+    assert model.operation("get_parcel").key_parameter == "tracking_number"
+    assert model.operation("schedule_interview").kind == "create"
+
+
+def test_an_unknown_verb_that_names_a_state_is_a_transition_and_list_fields_start_empty():
+    """endRental(rentalId) leads to "ended"; a playlist made without tracks has none, whatever the engine said."""
+    rental = _obj({"rentalId": S, "status": {"type": "string", "enum": ["active", "ended"]}})
+    playlist = _obj({"playlistId": S, "name": S, "tracks": {"type": "array", "items": S}})
+    sim = Simulator(Catalog([
+        ToolSpec("startRental", "d", parameters=_obj({"station": S}), response=rental),
+        ToolSpec("endRental", "d", parameters=_obj({"rentalId": S}), response=rental),
+        ToolSpec("endOfDayReport", "d", parameters=_obj({"day": S}), response=_obj({"text": S})),
+        ToolSpec("createPlaylist", "d", parameters=_obj({"name": S}), response=playlist),
+        ToolSpec("addTracks", "d", parameters=_obj({"playlistId": S, "tracks": {"type": "array", "items": S}}), response=playlist),
+    ]))
+    assert sim.resource_model.operation("endRental").to_state == "ended"
+    assert sim.resource_model.operation("endOfDayReport") is None
+    assert sim.resource_model.operation("addTracks").kind == "add_items"
+    made = sim.simulate("createPlaylist", {"name": "Focus"}).structured
+    assert made["tracks"] == []
+    assert sim.simulate("addTracks", {"playlistId": made["playlistId"], "tracks": ["t1"]}).structured["tracks"] == ["t1"]
