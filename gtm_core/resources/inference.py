@@ -287,8 +287,7 @@ def _list_fields(groups: Mapping[str, list[_Tool]]) -> dict[str, str]:
     out: dict[str, str] = {}
     for name, members in groups.items():
         for tool in members:
-            meaning = naming.meaning(tool.verb, has_key=False)
-            if meaning is None or meaning.kind != "create":
+            if _kind(tool) != "create":  # open_nodes(names) reads nodes: its entities are no list field of a node
                 continue
             returned = [props for where, props in record_schemas(tool.spec.response_schema, name) if "[]" not in where]
             for props in [*_argument_records(tool.spec), *returned]:

@@ -148,3 +148,61 @@ def test_an_unknown_verb_that_names_a_state_is_a_transition_and_list_fields_star
     made = sim.simulate("createPlaylist", {"name": "Focus"}).structured
     assert made["tracks"] == []
     assert sim.simulate("addTracks", {"playlistId": made["playlistId"], "tracks": ["t1"]}).structured["tracks"] == ["t1"]
+
+
+ENTITY = _obj({"name": S, "kind": S, "notes": {"type": "array", "items": S}})
+EDGE = _obj({"from": S, "to": S, "label": S})
+GRAPH = _obj({"entities": {"type": "array", "items": ENTITY}, "links": {"type": "array", "items": EDGE}})
+
+
+def _graph():
+    """A knowledge graph written for this test: entities made in bulk, links between them, reads by names."""
+    return Catalog([
+        ToolSpec("create_entities", "Make entities.", parameters=_obj({"entities": {"type": "array", "items": ENTITY}}),
+                 response=_obj({"entities": {"type": "array", "items": ENTITY}})),
+        ToolSpec("remove_entities", "Delete entities.", parameters=_obj({"entityNames": {"type": "array", "items": S}})),
+        ToolSpec("create_links", "Link entities.", parameters=_obj({"links": {"type": "array", "items": EDGE}}),
+                 response=_obj({"links": {"type": "array", "items": EDGE}})),
+        ToolSpec("open_nodes", "Read entities by name.", parameters=_obj({"names": {"type": "array", "items": S}}), response=GRAPH),
+        ToolSpec("read_graph", "The whole graph.", parameters=_obj({}), response=GRAPH),
+    ])  # fmt: skip
+
+
+def test_a_reader_that_takes_names_reads_the_records_its_response_holds_rather_than_making_them():
+    model = infer_resources(_graph())
+    assert model.operations["open_nodes"].kind == "list" and model.operations["open_nodes"].resource == "entity"
+    assert model.operations["open_nodes"].batch == "names"
+    assert model.operations["create_entities"].kind == "create"
+    assert model.operations["read_graph"].kind == "list"
+
+
+def test_links_show_with_either_end_and_go_when_an_end_is_deleted():
+    sim = Simulator(_graph(), unknown_keys="closed")
+    sim.simulate("create_entities", {"entities": [{"name": "A", "kind": "p", "notes": []}, {"name": "B", "kind": "p", "notes": []}]})
+    assert sim.simulate("read_graph", {}).structured["links"] == []  # nothing linked yet: no invented links
+    sim.simulate("create_links", {"links": [{"from": "A", "to": "B", "label": "knows"}]})
+    opened = sim.simulate("open_nodes", {"names": ["B"]}).structured
+    assert [e["name"] for e in opened["entities"]] == ["B"] and opened["links"] == [{"from": "A", "to": "B", "label": "knows"}]
+    sim.simulate("remove_entities", {"entityNames": ["B"]})
+    graph = sim.simulate("read_graph", {}).structured
+    assert [e["name"] for e in graph["entities"]] == ["A"] and graph["links"] == []
+
+
+def _files():
+    text = _obj({"content": S})
+    path = _obj({"path": S})
+    return Catalog([
+        ToolSpec("write_file", "Write a file.", parameters=_obj({"path": S, "content": S}), response=text),
+        ToolSpec("read_file", "Read a file.", parameters=path, response=text),
+        ToolSpec("create_directory", "Make a folder.", parameters=path, response=text),
+        ToolSpec("list_directory", "List a folder.", parameters=path, response=text),
+    ])  # fmt: skip
+
+
+def test_a_folder_listing_given_as_text_holds_the_paths_directly_under_it():
+    sim = Simulator(_files())
+    sim.simulate("write_file", {"path": "/d/a.txt", "content": "x"})
+    sim.simulate("create_directory", {"path": "/d/sub"})
+    sim.simulate("write_file", {"path": "/d/sub/b.txt", "content": "y"})
+    assert sim.simulate("list_directory", {"path": "/d"}).structured == {"content": "a.txt\nsub/"}
+    assert sim.simulate("list_directory", {"path": "/d/sub/"}).structured == {"content": "b.txt"}
