@@ -206,3 +206,32 @@ def test_a_folder_listing_given_as_text_holds_the_paths_directly_under_it():
     sim.simulate("write_file", {"path": "/d/sub/b.txt", "content": "y"})
     assert sim.simulate("list_directory", {"path": "/d"}).structured == {"content": "a.txt\nsub/"}
     assert sim.simulate("list_directory", {"path": "/d/sub/"}).structured == {"content": "b.txt"}
+
+
+def test_reasons_say_an_before_a_vowel_sound():
+    from gtm_core.resources.naming import article
+
+    assert [article(w) for w in ("entity", "order", "ticket", "user", "hour", "unit", "item")] == ["an", "an", "a", "a", "an", "a", "an"]
+    model = infer_resources(_graph())
+    assert "an entity" in model.operations["remove_entities"].reason and "a entity" not in json.dumps(model.to_dict())
+
+
+def test_a_list_named_with_how_it_lists_is_a_list_of_the_resource_before_the_preposition():
+    catalog = Catalog([*_files(), ToolSpec("list_directory_with_sizes", "List a folder with sizes.", parameters=_obj({"path": S}), response=_obj({"content": S}))])
+    model = infer_resources(catalog)
+    assert model.operations["list_directory_with_sizes"].resource == "directory" and "directory_size" not in model.resources
+
+
+def test_a_read_that_takes_no_key_is_listed_as_no_resource_tool_not_as_unplaced(tmp_path):
+    weather = ToolSpec("get_weather", "Weather by city.", parameters=_obj({"city": S}), response=_obj({"temp_c": {"type": "number"}}))
+    model = infer_resources([*_tickets(), weather])
+    assert [u.tool for u in model.not_resource] == ["get_weather"] and "get_weather" not in [u.tool for u in model.unplaced]
+    assert model.placed_share() == 1.0
+    path = tmp_path / "tools.jsonl"
+    path.write_text("".join(json.dumps(s.to_dict()) + "\n" for s in [*_tickets(), weather]), encoding="utf-8")
+    out = CliRunner().invoke(cli, ["catalog", "resources", str(path)])
+    assert out.exit_code == 0, out.output
+    assert "not a resource tool (1):\n  get_weather: verb 'get' reads, but takes no key" in out.output
+    assert out.output.rstrip().endswith("0 unplaced, 1 not resource tools")
+    as_json = json.loads(CliRunner().invoke(cli, ["catalog", "resources", "--json", str(path)]).output)
+    assert as_json["not_resource_tools"][0]["tool"] == "get_weather" and as_json["unplaced"] == []
