@@ -1,6 +1,6 @@
 """GTMServer: the MCP face of a Simulator, built on the SDK's low-level ``Server``.
 
-``tools/list`` pages the selected catalog tools (or the two meta-tools); ``tools/call``
+``tools/list`` pages the selected catalog tools (or the meta-tools); ``tools/call``
 runs the Simulator. Every problem with a call — bad arguments, an unknown tool, arguments
 over the size limit, an engine failure — comes back as a ``CallToolResult`` with
 ``is_error=True`` and the error as text, never as a protocol error, so an agent can read it
@@ -427,7 +427,24 @@ class GTMServer:
             return too_large
         if self.meta_tools:
             return await self._call_meta(call)
+        if call.name == meta.EPISODE_SNAPSHOT.name and call.selection.resolve(call.name) is None:
+            return self._episode_snapshot(call)
         return await self.answer(call)
+
+    def _episode_snapshot(self, call: IncomingCall) -> types.CallToolResult:
+        """The ``episode_snapshot`` meta-tool: the calling episode's world and its diff since opening."""
+        refused = call.simulator.check_call(meta.EPISODE_SNAPSHOT, call.arguments, episode=call.episode.id)
+        if refused is not None:
+            return call_result(refused)
+        try:
+            world = meta.episode_world(call.simulator, call.episode.id)
+        except EpisodeExpiredError as exc:
+            return self.refuse(call, "episode_expired", 410, "EPISODE_EXPIRED", str(exc))
+        return types.CallToolResult(
+            content=[types.TextContent(type="text", text=json.dumps(world, ensure_ascii=False))],
+            structured_content=world,
+            _meta={"gtm/episode": call.episode.id},
+        )
 
     async def answer(self, call: IncomingCall) -> types.CallToolResult:
         """Answer a call of a served tool (a hook: the default simulates it; the proxy routes it)."""
@@ -461,6 +478,8 @@ class GTMServer:
         refused = simulator.check_call(spec, arguments, episode=episode.id)
         if refused is not None:
             return call_result(refused)
+        if spec is meta.EPISODE_SNAPSHOT:
+            return self._episode_snapshot(call)
         if spec is meta.SEARCH_TOOLS:
             # A keyword search over every tool takes ~0.2 s for 10,000 tools: off the event loop.
             limit = arguments.get("limit", meta.DEFAULT_SEARCH_LIMIT)

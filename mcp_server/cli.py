@@ -64,7 +64,7 @@ def _setup_logging(level: str) -> None:
               help="Episodes kept live; beyond it the least recently used is dropped, and its next calls answer episode_expired.")
 @click.option("--episode-idle", type=click.FloatRange(min=0, min_open=True), default=EpisodeLimits.idle_seconds, show_default=True, metavar="S",
               help="Seconds an episode may stay idle before it is dropped (its next calls answer episode_expired).")
-@click.option("--meta-tools", is_flag=True, help="List only search_tools and call_tool, which reach every selected tool (for huge catalogs).")
+@click.option("--meta-tools", is_flag=True, help="List only search_tools and call_tool, which reach every selected tool (for huge catalogs), and episode_snapshot.")
 @click.option("--reload-interval", type=click.FloatRange(min=0), default=0.0, show_default=True, metavar="S",
               help="Poll the --catalog files every S seconds and reload on change (0: off); SIGHUP reloads them too.")
 @click.option("--token-env", default=None, metavar="VAR", help="HTTP: require 'Authorization: Bearer <token>', the token read from environment variable VAR.")

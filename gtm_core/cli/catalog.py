@@ -338,11 +338,12 @@ def dedup(paths: tuple[str, ...], fmt: str, strict: bool, output: str, threshold
 @catalog.command()
 @_paths_argument
 @_load_options
-@click.option("--json", "as_json", is_flag=True, help="Print the model as one JSON object (resources, operations, unplaced).")
+@click.option("--json", "as_json", is_flag=True, help="Print the model as one JSON object (resources, operations, unplaced, not_resource_tools).")
 def resources(paths: tuple[str, ...], fmt: str, strict: bool, as_json: bool) -> None:
     """Print the resource model the episode world applies: each resource with its key, state
-    field and initial state, the operation of each tool, and the tools that look stateful but
-    could not be placed, with the reason. An ``x-gtm-resource`` annotation in a tool's
+    field and initial state, the operation of each tool, the tools that look stateful but
+    could not be placed, with the reason, and apart from them the tools that are no resource
+    tool (a read that takes no key, ``get_weather(city)``), with the reason. An ``x-gtm-resource`` annotation in a tool's
     parameters states or corrects its operation (see the README).
     """
     from ..resources import infer_resources
@@ -363,4 +364,9 @@ def resources(paths: tuple[str, ...], fmt: str, strict: bool, as_json: bool) -> 
         click.echo(f"unplaced ({len(model.unplaced)}):")
         for item in model.unplaced:
             click.echo(f"  {item.tool}: {_one_line(item.reason, 140)}")
-    click.echo(f"{len(model.resources)} resources, {len(model.operations)} tools placed, {len(model.unplaced)} unplaced")
+    if model.not_resource:
+        click.echo(f"not a resource tool ({len(model.not_resource)}):")
+        for item in model.not_resource:
+            click.echo(f"  {item.tool}: {_one_line(item.reason, 140)}")
+    click.echo(f"{len(model.resources)} resources, {len(model.operations)} tools placed, {len(model.unplaced)} unplaced, "
+               f"{len(model.not_resource)} not resource tools")  # fmt: skip

@@ -28,7 +28,7 @@ from ..spec import ToolSpec
 from . import naming
 from .annotation import Annotation, AnnotationError, read_annotation
 from .model import Operation, Resource, ResourceModel, Unplaced
-from .naming import FILLER, KEY_WORDS, field_key, singular, words
+from .naming import FILLER, KEY_WORDS, PREPOSITIONS, article, field_key, singular, words
 from .schemas import array_fields, object_properties, record_schemas, resource_of_field, state_fields
 
 __all__ = ["INITIAL_STATES", "infer_resources", "key_core", "model_for"]
@@ -84,6 +84,9 @@ def _parse(spec: ToolSpec, annotation: Annotation | None) -> _Tool | None:
             return None
         parsed = (annotation.operation or "", tuple(words(spec.name)), ())
     verb, noun_words, trailing = parsed
+    cut = next((i for i, w in enumerate(noun_words) if w in PREPOSITIONS and any(v not in FILLER for v in noun_words[:i])), None)
+    if cut is not None:  # list_directory_with_sizes: directories, listed with their sizes; get_orders_by_customer: orders
+        noun_words = noun_words[:cut]
     noun = [w for w in noun_words if w not in FILLER] or [w for w in noun_words if w not in ("a", "an", "the", "my", "all")]  # batchStart: a batch
     while len(noun) > 1 and noun[-1] in KEY_WORDS:  # get_ticket_by_id
         noun.pop()
@@ -151,6 +154,8 @@ def infer_resources(specs: Iterable[ToolSpec]) -> ResourceModel:
             if isinstance(operation, Operation):
                 model.operations[tool.spec.name] = operation
                 placed.append(tool.spec.name)
+            elif isinstance(operation, _NotResource):
+                model.not_resource.append(Unplaced(tool.spec.name, str(operation)))
             elif not tool.tentative:
                 model.unplaced.append(Unplaced(tool.spec.name, operation))
         if placed:
@@ -239,10 +244,10 @@ def _better_group(tool: _Tool, groups: Mapping[str, list[_Tool]], fields: Mappin
     parts = tool.noun.split("_")
     ending = [g for g in ("_".join(parts[i:]) for i in range(1, len(parts))) if g in others and len(groups[g]) > 1]
     if len(ending) == 1:
-        return ending[0], f"a {tool.noun!r} is a kind of {ending[0]!r}"
+        return ending[0], f"{article(tool.noun)} {tool.noun!r} is a kind of {ending[0]!r}"
     made = naming.nominal(tool.verb)
     if creates and made in others:
-        return made, f"the verb {tool.verb!r} makes a {made!r}"
+        return made, f"the verb {tool.verb!r} makes {article(made)} {made!r}"
     response = tool.spec.response_schema
     for name, sub in object_properties(response).items():
         holds = resource_of_field(name)
@@ -257,7 +262,7 @@ def _better_group(tool: _Tool, groups: Mapping[str, list[_Tool]], fields: Mappin
             if len(parts) > 1 and singular(parts[-1]) in KEY_WORDS:
                 owner = "_".join(parts[:-1])
                 if owner in others:
-                    return owner, f"its key parameter {name!r} names a {owner!r}"
+                    return owner, f"its key parameter {name!r} names {article(owner)} {owner!r}"
     for name in object_properties(response):
         parts = words(name)
         if creates and len(parts) > 1 and parts[-1] in KEY_WORDS and "_".join(parts[:-1]) in others:
@@ -287,8 +292,7 @@ def _list_fields(groups: Mapping[str, list[_Tool]]) -> dict[str, str]:
     out: dict[str, str] = {}
     for name, members in groups.items():
         for tool in members:
-            meaning = naming.meaning(tool.verb, has_key=False)
-            if meaning is None or meaning.kind != "create":
+            if _kind(tool) != "create":  # open_nodes(names) reads nodes: its entities are no list field of a node
                 continue
             returned = [props for where, props in record_schemas(tool.spec.response_schema, name) if "[]" not in where]
             for props in [*_argument_records(tool.spec), *returned]:
@@ -494,15 +498,18 @@ def _operation(tool: _Tool, resource: Resource, members: list[_Tool], loose: Con
             keyed = f", keyed by each item's {resource.key!r}"
         else:
             keyed = ", known by all its fields" if resource.key is None else f", key {resource.key!r} minted"
-        made = f"many {name} records" if batch and whole else f"a {name}"
+        made = f"many {name} records" if batch and whole else f"{article(name)} {name}"
         return Operation(spec.name, "create", name, client, batch if whole else None, reason=f"{label}: makes {made}{keyed}")
     if kind == "move":
         source, target = _move_parameters(spec, key_param)
         if source is None or target is None:
-            return f"{label} moves a {name} but no pair of parameters says from where to where"
+            return f"{label} moves {article(name)} {name} but no pair of parameters says from where to where"
         return Operation(spec.name, "move", name, source, target_parameter=target, reason=f"{label}: {source!r} -> {target!r}")
     if kind == "delete" and batch is not None and whole:
         return Operation(spec.name, "delete", name, None, batch, reason=f"{label}: deletes the {name} records given whole in {batch!r}")
+    if not has_key and kind == "read":
+        return _NotResource(f"{label} reads, but takes no key of {article(name)} {name} ({resource.key or 'none found'}) among its parameters "
+                            f"{sorted(spec.properties)}: an answer computed from its arguments, not a record")  # fmt: skip
     if not has_key:
         return f"{label} acts on one {name} but takes no key of it ({resource.key or 'none found'}) among its parameters {sorted(spec.properties)}"
     if kind == "transition":
@@ -513,7 +520,12 @@ def _operation(tool: _Tool, resource: Resource, members: list[_Tool], loose: Con
             return f"{label}: no value of {resource.state_field!r} {list(resource.states)} means {meaning.states[:3]}"
         return Operation(spec.name, "transition", name, key_param, batch if not whole else None, to_state,
                          reason=f"{label}: {resource.state_field or 'status'} -> {to_state!r}")  # fmt: skip
-    return Operation(spec.name, kind, name, key_param, batch, reason=f"{label}: {kind} a {name} by {key_param or batch!r}")
+    return Operation(spec.name, kind, name, key_param, batch, reason=f"{label}: {kind} {article(name)} {name} by {key_param or batch!r}")
+
+
+class _NotResource(str):
+    """Why a tool with a resource verb is no resource tool at all (a read that takes no key:
+    ``get_weather(city)``), rather than one inference failed to place."""
 
 
 def _is_object_array(spec: ToolSpec, name: str) -> bool:

@@ -88,7 +88,8 @@ class Resource:
 
 @dataclass(frozen=True)
 class Unplaced:
-    """A tool that looks stateful (its name has an operation verb) but has no place, and why."""
+    """A tool that looks stateful (its name has an operation verb) but has no place, and why
+    (also: a tool that is no resource tool at all, and why: ``ResourceModel.not_resource``)."""
 
     tool: str
     reason: str
@@ -99,11 +100,17 @@ class Unplaced:
 
 @dataclass
 class ResourceModel:
-    """The resources of a catalog, the operation of each placed tool, and the unplaced tools."""
+    """The resources of a catalog, the operation of each placed tool, and the unplaced tools.
+
+    ``not_resource`` holds the tools whose verb sounds stateful but that are no resource tool,
+    with the reason (a read that takes no key, ``get_weather(city)``, computes an answer from its
+    arguments rather than reading a record): not failures of inference, so not counted in
+    ``placed_share``."""
 
     resources: dict[str, Resource] = field(default_factory=dict)
     operations: dict[str, Operation] = field(default_factory=dict)
     unplaced: list[Unplaced] = field(default_factory=list)
+    not_resource: list[Unplaced] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.resources)
@@ -125,4 +132,5 @@ class ResourceModel:
             "resources": [r.to_dict() for r in self.resources.values()],
             "operations": [o.to_dict() for o in self.operations.values()],
             "unplaced": [u.to_dict() for u in self.unplaced],
+            "not_resource_tools": [u.to_dict() for u in self.not_resource],
         }

@@ -16,6 +16,8 @@ from functools import lru_cache
 
 __all__ = [
     "FILLER",
+    "PREPOSITIONS",
+    "article",
     "KEY_WORDS",
     "VerbMeaning",
     "field_key",
@@ -36,6 +38,10 @@ _WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 FILLER = frozenset(["a", "an", "the", "all", "my", "by", "for", "of", "to", "from", "in", "on", "with", "api", "v1", "v2",
                     "details", "detail", "info", "information", "data", "new", "existing", "one", "single", "many",
                     "multiple", "bulk", "batch", "current", "me", "as", "is", "it"])  # fmt: skip
+
+# words after which a tool's name says how or which, not what: list_directory_with_sizes lists
+# directories, get_orders_by_customer orders (not "to" or "from": add_tracks_to_playlist acts on the playlist)
+PREPOSITIONS = frozenset(["with", "by", "for", "in", "of", "as", "via", "using", "without"])
 
 # the last word of a field that names one record: ticket_id, itemId, booking_ref, path, slug
 KEY_WORDS = frozenset(["id", "ids", "uuid", "guid", "ref", "reference", "key", "code", "number", "no", "num", "slug",
@@ -59,6 +65,18 @@ def words(name: str) -> tuple[str, ...]:
 def field_key(name: str) -> str:
     """One spelling for a field in every naming style: ``ticketId``, ``ticket_id``, ``Ticket-ID`` -> ``ticket_id``."""
     return "_".join(words(name)) or name
+
+
+_CONSONANT_SOUND = ("uni", "use", "usu", "uti", "eu", "one", "once", "ure")
+_VOWEL_SOUND = ("hour", "honest", "honor", "honour", "heir")
+
+
+def article(noun: str) -> str:
+    """``a`` or ``an`` before a noun (``a ticket``, ``an entity``, ``a user``, ``an hour``), by its sound as spelled."""
+    word = noun.strip("'\"").lower()
+    if word.startswith(_VOWEL_SOUND):
+        return "an"
+    return "an" if word[:1] in ("a", "e", "i", "o", "u") and not word.startswith(_CONSONANT_SOUND) else "a"
 
 
 def singular(word: str) -> str:

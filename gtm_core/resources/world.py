@@ -225,15 +225,32 @@ class EntityWorld:
 
     def _delete(self, op: Operation, res: Resource, args: dict[str, Any], response: dict[str, Any], schema: Any, model: Any, rule: str) -> Any:
         if op.batch is not None:
+            gone = set()
             for item in args.get(op.batch) or []:
                 key = self._key_of(dict(item), res) if isinstance(item, Mapping) else key_text(item)
                 if key is not None:
                     self._forget(res.name, key)
+                    gone.add(key)
+            self._cascade(res, gone, model)
             return response
         key = key_text(args.get(op.key_parameter)) if op.key_parameter else None
         if key is not None:
             self._forget(res.name, key)
+            self._cascade(res, {key}, model)
         return response
+
+    def _cascade(self, res: Resource, keys: set[str], model: ResourceModel | None) -> None:
+        """Records known only by their fields (no key: a relation ``{from, to, type}``) that refer
+        to a deleted record of ``res`` go with it: an edge does not outlive what it joins."""
+        if model is None or not keys:
+            return
+        for other in model.resources.values():
+            if other.key is not None or other.name == res.name:
+                continue
+            table = self._tables.get(other.name, {})
+            for key, record in list(table.items()):
+                if any(isinstance(v, (str, int)) and key_text(v) in keys for v in record.values()):
+                    self._forget(other.name, key)
 
     def _move(self, op: Operation, res: Resource, args: dict[str, Any], response: dict[str, Any], schema: Any, model: Any, rule: str) -> Any:
         source, target = key_text(args.get(op.key_parameter)), key_text(args.get(op.target_parameter))
@@ -275,7 +292,10 @@ class EntityWorld:
         if not table and self.rule(res.name, rule) == "open" and op.batch is None:
             self._remember_listed(response, schema, res, args)
             table = self._tables.get(res.name, {})
-        if op.batch is not None:
+        children = self._children(res, args, model)
+        if children is not None:
+            matched = [record for _, record in children]
+        elif op.batch is not None:
             wanted = {key_text(k) for k in args.get(op.batch) or []}
             matched = [r for k, r in table.items() if k in wanted]
         else:
@@ -285,6 +305,11 @@ class EntityWorld:
         shown = matched[:limit] if limit is not None else matched
         places = list(array_places(response, schema))
         if not places:
+            if children is not None:
+                lines = [self._entry_line(owner, record, res) for owner, record in children[: len(shown)]]
+            else:
+                lines = [self._key_of(record, res) or json.dumps(record, sort_keys=True) for record in shown]
+            _set_text(response, schema, "\n".join(lines))
             return response
         filled = self._fill_arrays(response, schema, res, shown, total, places)
         if model is not None:  # arrays of other resources in the same answer: those linked to what was found
@@ -292,10 +317,12 @@ class EntityWorld:
             for place in places:
                 if place[1] == filled:
                     continue
-                for other_name, other_table in self._tables.items():
-                    other = model.resources.get(other_name) if other_table and other_name != res.name else None
-                    if other is None or not names_resource(place[1], other):
+                for other in model.resources.values():
+                    if other.name == res.name or not names_resource(place[1], other):
                         continue
+                    other_table = self._tables.get(other.name, {})
+                    if not other_table and self.rule(res.name, rule) == "open":
+                        break  # nothing known of either: the engine's plausible items stand
                     if keys is None:
                         keys = {key_text(r.get(res.key)) for r in shown} if res.key else set()
                     linked = [r for r in other_table.values() if _linked(r, keys, table, res) or not keys and not args]
@@ -304,6 +331,33 @@ class EntityWorld:
         return response
 
     # ---- helpers ------------------------------------------------------------------------
+    def _children(self, res: Resource, args: Mapping[str, Any], model: ResourceModel | None) -> list[tuple[Resource, dict[str, Any]]] | None:
+        """For a list given its own resource's key as a path (``list_directory(path="/d")``): the
+        records of every caller-keyed resource whose key is a path directly under it, by key; None
+        for any other list. Keys that are paths form one tree, whatever resource holds them."""
+        if model is None or not res.client_key or res.key is None:
+            return None
+        given = next((v for k, v in args.items() if is_key_field(k, res) and isinstance(v, str) and "/" in v), None)
+        if given is None:
+            return None
+        parent = given.rstrip("/") or "/"
+        found: list[tuple[Resource, dict[str, Any]]] = []
+        for other in model.resources.values():
+            if not other.client_key or other.key is None:
+                continue
+            for key, record in self._tables.get(other.name, {}).items():
+                head, _, tail = key.rstrip("/").rpartition("/")
+                if tail and (head or "/") == parent:
+                    found.append((other, record))
+        found.sort(key=lambda pair: self._key_of(pair[1], pair[0]) or "")
+        return found
+
+    def _entry_line(self, owner: Resource, record: Mapping[str, Any], listed: Resource) -> str:
+        """One entry of a path listing as text: its last path segment, ``/`` after it for a record
+        of the listed resource itself (a folder among files)."""
+        name = (self._key_of(record, owner) or "").rstrip("/").rpartition("/")[2]
+        return name + "/" if owner.name == listed.name else name
+
     def _fill_arrays(self, response: dict[str, Any], schema: Any, res: Resource, records: list[dict[str, Any]], total: int,
                      places: list[tuple[Place, str, list[Any], Mapping[str, Any]]] | None = None, *, primary: bool = True) -> str | None:  # fmt: skip
         """Put ``records`` into the answer's array of ``res`` (one of ``places``), counts to match;
@@ -407,6 +461,14 @@ class EntityWorld:
             self._deleted.get(old_resource, {}).pop(old_key, None)
 
 
+def _set_text(response: dict[str, Any], schema: Any, text: str) -> None:
+    """Put a list's entries, as text, into an answer whose only string field carries them
+    (``{"content": "..."}``); an answer with other strings, or none, is left as it is."""
+    strings = [k for k, v in response.items() if isinstance(v, str)]
+    if len(strings) == 1:
+        response[strings[0]] = text
+
+
 def _apply_edits(record: dict[str, Any], value: Any) -> bool:
     """Apply ``[{"oldText": ..., "newText": ...}]`` style edits to the record's text fields;
     whether ``value`` was such a list of edits."""
@@ -480,6 +542,6 @@ def _mentions(value: Any, needle: str) -> bool:
 
 
 def _linked(record: Mapping[str, Any], keys: set[str | None], table: Mapping[str, Any], res: Resource) -> bool:
-    """Whether every value of ``record`` that is a key of ``res`` is among ``keys`` (and one is)."""
-    refs = [key_text(v) for v in record.values() if isinstance(v, (str, int)) and key_text(v) in table]
-    return bool(refs) and all(r in keys for r in refs)
+    """Whether ``record`` refers to one of ``keys`` (a value of it is one of those keys of ``res``):
+    a relation is shown with either of the records it joins."""
+    return any(isinstance(v, (str, int)) and key_text(v) in keys and key_text(v) in table for v in record.values())

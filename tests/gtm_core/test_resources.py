@@ -148,3 +148,90 @@ def test_an_unknown_verb_that_names_a_state_is_a_transition_and_list_fields_star
     made = sim.simulate("createPlaylist", {"name": "Focus"}).structured
     assert made["tracks"] == []
     assert sim.simulate("addTracks", {"playlistId": made["playlistId"], "tracks": ["t1"]}).structured["tracks"] == ["t1"]
+
+
+ENTITY = _obj({"name": S, "kind": S, "notes": {"type": "array", "items": S}})
+EDGE = _obj({"from": S, "to": S, "label": S})
+GRAPH = _obj({"entities": {"type": "array", "items": ENTITY}, "links": {"type": "array", "items": EDGE}})
+
+
+def _graph():
+    """A knowledge graph written for this test: entities made in bulk, links between them, reads by names."""
+    return Catalog([
+        ToolSpec("create_entities", "Make entities.", parameters=_obj({"entities": {"type": "array", "items": ENTITY}}),
+                 response=_obj({"entities": {"type": "array", "items": ENTITY}})),
+        ToolSpec("remove_entities", "Delete entities.", parameters=_obj({"entityNames": {"type": "array", "items": S}})),
+        ToolSpec("create_links", "Link entities.", parameters=_obj({"links": {"type": "array", "items": EDGE}}),
+                 response=_obj({"links": {"type": "array", "items": EDGE}})),
+        ToolSpec("open_nodes", "Read entities by name.", parameters=_obj({"names": {"type": "array", "items": S}}), response=GRAPH),
+        ToolSpec("read_graph", "The whole graph.", parameters=_obj({}), response=GRAPH),
+    ])  # fmt: skip
+
+
+def test_a_reader_that_takes_names_reads_the_records_its_response_holds_rather_than_making_them():
+    model = infer_resources(_graph())
+    assert model.operations["open_nodes"].kind == "list" and model.operations["open_nodes"].resource == "entity"
+    assert model.operations["open_nodes"].batch == "names"
+    assert model.operations["create_entities"].kind == "create"
+    assert model.operations["read_graph"].kind == "list"
+
+
+def test_links_show_with_either_end_and_go_when_an_end_is_deleted():
+    sim = Simulator(_graph(), unknown_keys="closed")
+    sim.simulate("create_entities", {"entities": [{"name": "A", "kind": "p", "notes": []}, {"name": "B", "kind": "p", "notes": []}]})
+    assert sim.simulate("read_graph", {}).structured["links"] == []  # nothing linked yet: no invented links
+    sim.simulate("create_links", {"links": [{"from": "A", "to": "B", "label": "knows"}]})
+    opened = sim.simulate("open_nodes", {"names": ["B"]}).structured
+    assert [e["name"] for e in opened["entities"]] == ["B"] and opened["links"] == [{"from": "A", "to": "B", "label": "knows"}]
+    sim.simulate("remove_entities", {"entityNames": ["B"]})
+    graph = sim.simulate("read_graph", {}).structured
+    assert [e["name"] for e in graph["entities"]] == ["A"] and graph["links"] == []
+
+
+def _files():
+    text = _obj({"content": S})
+    path = _obj({"path": S})
+    return Catalog([
+        ToolSpec("write_file", "Write a file.", parameters=_obj({"path": S, "content": S}), response=text),
+        ToolSpec("read_file", "Read a file.", parameters=path, response=text),
+        ToolSpec("create_directory", "Make a folder.", parameters=path, response=text),
+        ToolSpec("list_directory", "List a folder.", parameters=path, response=text),
+    ])  # fmt: skip
+
+
+def test_a_folder_listing_given_as_text_holds_the_paths_directly_under_it():
+    sim = Simulator(_files())
+    sim.simulate("write_file", {"path": "/d/a.txt", "content": "x"})
+    sim.simulate("create_directory", {"path": "/d/sub"})
+    sim.simulate("write_file", {"path": "/d/sub/b.txt", "content": "y"})
+    assert sim.simulate("list_directory", {"path": "/d"}).structured == {"content": "a.txt\nsub/"}
+    assert sim.simulate("list_directory", {"path": "/d/sub/"}).structured == {"content": "b.txt"}
+
+
+def test_reasons_say_an_before_a_vowel_sound():
+    from gtm_core.resources.naming import article
+
+    assert [article(w) for w in ("entity", "order", "ticket", "user", "hour", "unit", "item")] == ["an", "an", "a", "a", "an", "a", "an"]
+    model = infer_resources(_graph())
+    assert "an entity" in model.operations["remove_entities"].reason and "a entity" not in json.dumps(model.to_dict())
+
+
+def test_a_list_named_with_how_it_lists_is_a_list_of_the_resource_before_the_preposition():
+    catalog = Catalog([*_files(), ToolSpec("list_directory_with_sizes", "List a folder with sizes.", parameters=_obj({"path": S}), response=_obj({"content": S}))])
+    model = infer_resources(catalog)
+    assert model.operations["list_directory_with_sizes"].resource == "directory" and "directory_size" not in model.resources
+
+
+def test_a_read_that_takes_no_key_is_listed_as_no_resource_tool_not_as_unplaced(tmp_path):
+    weather = ToolSpec("get_weather", "Weather by city.", parameters=_obj({"city": S}), response=_obj({"temp_c": {"type": "number"}}))
+    model = infer_resources([*_tickets(), weather])
+    assert [u.tool for u in model.not_resource] == ["get_weather"] and "get_weather" not in [u.tool for u in model.unplaced]
+    assert model.placed_share() == 1.0
+    path = tmp_path / "tools.jsonl"
+    path.write_text("".join(json.dumps(s.to_dict()) + "\n" for s in [*_tickets(), weather]), encoding="utf-8")
+    out = CliRunner().invoke(cli, ["catalog", "resources", str(path)])
+    assert out.exit_code == 0, out.output
+    assert "not a resource tool (1):\n  get_weather: verb 'get' reads, but takes no key" in out.output
+    assert out.output.rstrip().endswith("0 unplaced, 1 not resource tools")
+    as_json = json.loads(CliRunner().invoke(cli, ["catalog", "resources", "--json", str(path)]).output)
+    assert as_json["not_resource_tools"][0]["tool"] == "get_weather" and as_json["unplaced"] == []
