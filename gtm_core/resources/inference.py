@@ -160,8 +160,22 @@ def infer_resources(specs: Iterable[ToolSpec]) -> ResourceModel:
                 model.unplaced.append(Unplaced(tool.spec.name, operation))
         if placed:
             fields = tuple(dict.fromkeys(model.operations[t].field for t in placed if model.operations[t].field))  # type: ignore[misc]
-            model.resources[name] = replace(resource, tools=tuple(placed), list_fields=fields)
+            initial = _initial_not_reached_by(resource, [model.operations[t] for t in placed], members)
+            model.resources[name] = replace(resource, tools=tuple(placed), list_fields=fields, initial_state=initial)
     return model
+
+
+def _initial_not_reached_by(resource: Resource, operations: list[Operation], members: list[_Tool]) -> str | None:
+    """The initial state, unless a transition tool of the resource leads to it (``confirm`` makes
+    ``confirmed``, so a new reservation is not confirmed yet): then the enum's first state that no
+    transition leads to, as an API lists its lifecycle in order. An annotated initial state stays."""
+    initial = resource.initial_state
+    if initial is None or any(t.annotation is not None and t.annotation.initial_state for t in members):
+        return initial
+    reached = {op.to_state for op in operations if op.kind == "transition" and op.to_state is not None}
+    if initial not in reached:
+        return initial
+    return next((state for state in resource.states if state not in reached), initial)
 
 
 def _tentative(spec: ToolSpec, groups: Mapping[str, list[_Tool]]) -> _Tool | None:

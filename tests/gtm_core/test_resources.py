@@ -235,3 +235,21 @@ def test_a_read_that_takes_no_key_is_listed_as_no_resource_tool_not_as_unplaced(
     assert out.output.rstrip().endswith("0 unplaced, 1 not resource tools")
     as_json = json.loads(CliRunner().invoke(cli, ["catalog", "resources", "--json", str(path)]).output)
     assert as_json["not_resource_tools"][0]["tool"] == "get_weather" and as_json["unplaced"] == []
+
+
+def test_a_state_that_a_transition_tool_leads_to_is_not_the_initial_state():
+    """`confirm` makes a reservation confirmed, so a new one starts in the enum's first state no tool leads to (held)."""
+    record = {"type": "object", "properties": {"reservationCode": {"type": "string"}, "guestName": {"type": "string"},
+                                               "state": {"type": "string", "enum": ["held", "confirmed", "checked_in", "cancelled"]}},
+              "required": ["reservationCode", "guestName", "state"]}  # fmt: skip
+    key = {"type": "object", "properties": {"reservationCode": {"type": "string"}}, "required": ["reservationCode"]}
+    tools = [
+        ToolSpec("Reserve Room", "Reserve a room.", parameters={"type": "object", "properties": {"guestName": {"type": "string"}}}, required=["guestName"], response=record),
+        ToolSpec("Get Reservation", "Look a reservation up.", parameters=key, required=["reservationCode"], response=record),
+        ToolSpec("Confirm Reservation", "Confirm a held reservation.", parameters=key, required=["reservationCode"], response=record),
+    ]
+    sim = Simulator(Catalog(tools))
+    made = sim.simulate("Reserve Room", {"guestName": "Ada"}, episode="e").structured
+    assert made["state"] == "held"
+    sim.simulate("Confirm Reservation", {"reservationCode": made["reservationCode"]}, episode="e")
+    assert sim.simulate("Get Reservation", {"reservationCode": made["reservationCode"]}, episode="e").structured["state"] == "confirmed"
