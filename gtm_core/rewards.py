@@ -23,6 +23,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import math
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,7 +80,12 @@ def load_reward(reference: str) -> RewardFn:
             if spec is None or spec.loader is None or not path.is_file():
                 raise RewardError(f"reward {reference!r}: no Python file at {target}")
             module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
+            sys.modules[spec.name] = module  # as an import does: a dataclass (or pickle) in the file looks its module up there
+            try:
+                spec.loader.exec_module(module)
+            except BaseException:
+                sys.modules.pop(spec.name, None)
+                raise
         else:
             module = importlib.import_module(target)
     except ImportError as exc:
