@@ -20,11 +20,12 @@ from .checks.arguments import primary_kind
 from .checks.messages import MESSAGE_LIST_ITEMS, listing
 from .checks.problems import ArgumentProblem, ErrorKind
 
-__all__ = ["engine_failure", "error_body", "invalid_arguments", "not_found", "unknown_tool"]
+__all__ = ["engine_failure", "error_body", "invalid_arguments", "not_found", "store_unavailable", "unknown_tool"]
 
 BAD_REQUEST = 400
 NOT_FOUND = 404
 BAD_GATEWAY = 502
+UNAVAILABLE = 503
 
 
 def error_body(kind: str, code: int, status: str, message: str, **fields: Any) -> dict[str, Any]:
@@ -61,3 +62,8 @@ def not_found(label: str, key: str | None, parameter: str, reason: str) -> dict[
 def engine_failure(engine: str, reason: str) -> dict[str, Any]:
     """The body for a call the engine could not answer."""
     return error_body("engine_error", BAD_GATEWAY, "ENGINE_ERROR", f"the {engine} engine failed: {reason}")
+
+
+def store_unavailable(message: str) -> dict[str, Any]:
+    """The body for a call that could not reach a shared store (the answer cache, the episodes); retrying later may succeed."""
+    return error_body("store_unavailable", UNAVAILABLE, "UNAVAILABLE", message, retryable=True)

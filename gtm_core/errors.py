@@ -8,7 +8,9 @@ was wrong and how to fix it, so the CLI can print it as one line.
     ├── CatalogError         a catalog that cannot be read or written
     │   └── CatalogLineError   one broken line of a catalog file (path and line attached)
     ├── ImportFormatError    a file that is not in the format asked for (or any known one)
-    └── UnknownToolError     a tool name that the catalog does not hold (also a KeyError)
+    ├── UnknownToolError     a tool name that the catalog does not hold (also a KeyError)
+    └── StoreError           a store URL that cannot be used (``--cache redis://…``, ``--episodes …``)
+        └── StoreUnavailableError  a store that did not answer in time (down, unreachable, too slow)
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ __all__ = [
     "GTMError",
     "ImportFormatError",
     "SpecError",
+    "StoreError",
+    "StoreUnavailableError",
     "UnknownToolError",
 ]
 
@@ -60,3 +64,11 @@ class UnknownToolError(GTMError, KeyError):
 
     def __str__(self) -> str:  # KeyError would quote the whole message
         return str(self.args[0])
+
+
+class StoreError(GTMError):
+    """A store (answer cache, episodes) named by a URL or path that cannot be used as given."""
+
+
+class StoreUnavailableError(StoreError):
+    """A shared store that did not answer: down, unreachable or slower than its timeout. Calls made now get an error result."""

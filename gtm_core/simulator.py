@@ -12,6 +12,7 @@ of one episode inside a batch see each other's effects as if made one after anot
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -25,17 +26,18 @@ from typing import Any
 
 from . import error_bodies
 from .answers import is_error_answer
-from .cache import ResponseCache, cache_key, canonical_json
+from .cache import AnswerCache, cache_key, canonical_json
 from .catalog import Catalog
 from .checks import check_parsed, parse_arguments, primary_kind
 from .engines import get_engine
 from .engines.base import Engine
 from .episodes import Episode, EpisodeExpiredError, EpisodeLimits, EpisodeStore
-from .errors import UnknownToolError
+from .errors import StoreUnavailableError, UnknownToolError
 from .faults import FaultInjector
 from .generation import Answer, GenerationRequest, HistoryItem
 from .results import ToolCall, ToolResult
 from .spec import ToolSpec
+from .stores import open_cache
 from .sync import run_sync
 from .world import EntityOperation, entity_operation
 
@@ -69,8 +71,11 @@ class _Pending:
 class Simulator:
     """Simulates the tools of a catalog.
 
-    ``engine`` is an Engine or a registered name ("schema", the default). ``cache`` is a
-    ResponseCache or a path to a SQLite file. ``seed`` makes runs reproducible; ``faults`` is
+    ``engine`` is an Engine or a registered name ("schema", the default). ``cache`` is an
+    AnswerCache, a path to a SQLite file or a ``redis://HOST:PORT/DB`` URL (shared by
+    replicas; ``gtm_core.stores.redis_client`` lists its options). A shared cache that does
+    not answer makes a call answer a ``store_unavailable`` error result (a put that fails is
+    logged and the answer still returned). ``seed`` makes runs reproducible; ``faults`` is
     a FaultInjector or a rate of transient failures (off by default).
     """
 
@@ -79,7 +84,7 @@ class Simulator:
         catalog: Catalog | Iterable[ToolSpec] | str | Path | None = None,
         *,
         engine: Engine | str = "schema",
-        cache: ResponseCache | str | os.PathLike[str] | None = None,
+        cache: AnswerCache | str | os.PathLike[str] | None = None,
         seed: int = 0,
         faults: FaultInjector | float | None = None,
         check: bool = True,
@@ -93,7 +98,7 @@ class Simulator:
             catalog = Catalog(catalog)
         self.catalog = catalog
         self.engine = get_engine(engine) if isinstance(engine, str) else engine
-        self.cache = ResponseCache(cache) if isinstance(cache, (str, os.PathLike)) else cache
+        self.cache = open_cache(cache)
         self.seed = seed
         self.faults = FaultInjector(rate=faults, seed=seed) if isinstance(faults, (int, float)) else faults
         self.check = check
@@ -124,12 +129,21 @@ class Simulator:
         return self._finish_all(pending)
 
     async def asimulate_batch(self, calls: Iterable[CallLike]) -> list[ToolResult]:
-        """Simulate many calls concurrently (one engine batch); results come back in order."""
-        pending = self._prepare_all(calls)
+        """Simulate many calls concurrently (one engine batch); results come back in order.
+
+        With a shared store (Redis), preparing and finishing wait on the network, so they run
+        in a worker thread and the event loop keeps serving other calls meanwhile.
+        """
+        offload = self._uses_network()
+        calls = list(calls)
+        pending = await asyncio.to_thread(self._prepare_all, calls) if offload else self._prepare_all(calls)
         todo = [p for p in pending if p.result is None and p.text is None]
         if todo:
             self._fill(todo, await self._generate_async(todo))
-        return self._finish_all(pending)
+        return await asyncio.to_thread(self._finish_all, pending) if offload else self._finish_all(pending)
+
+    def _uses_network(self) -> bool:
+        return bool(getattr(self.cache, "remote", False))
 
     def episode(self, episode_id: str, *, hidden_context: Mapping[str, Any] | None = None) -> Episode:
         """The episode with this id (created on first use), optionally setting its hidden context.
@@ -280,7 +294,11 @@ class Simulator:
         if self.cache is not None:
             context = [entity, episode.hidden_context, _history_digest(episode) if self.engine.uses_history else None]
             item.key = cache_key(self._fingerprint(spec), call_text, self.engine.cache_id, seed, context)
-            text = self.cache.get(item.key)
+            try:
+                text = self.cache.get(item.key)
+            except StoreUnavailableError as exc:
+                item.result = self._unavailable(item, exc)
+                return
             if text is not None:
                 item.text, item.cached = text, True
 
@@ -341,7 +359,10 @@ class Simulator:
             if deleted:  # deleted by an earlier call of the same batch
                 return self._error(item, _not_found(operation, entity_id), "not_found", "world")
         if self.cache is not None and item.key is not None and not item.cached and item.fallback is None:
-            self.cache.put(item.key, text)
+            try:
+                self.cache.put(item.key, text)
+            except StoreUnavailableError as exc:  # the answer is good; only its reuse is lost
+                logger.warning("answer not cached: %s", exc)
         if self.engine.answers_errors and is_error_answer(structured, item.spec):
             return self._error(item, structured, "tool_error", item.answered_by or self.engine.name)
         if operation is not None and structured is not None:
@@ -365,8 +386,14 @@ class Simulator:
     @staticmethod
     def _expired(call: ToolCall, exc: EpisodeExpiredError, started: float) -> ToolResult:
         body = {"error": {"code": 410, "status": "EPISODE_EXPIRED", "type": "episode_expired", "message": str(exc), "episode": exc.episode_id}}
-        return ToolResult(json.dumps(body, ensure_ascii=False), body, True, "episode_expired", "episodes", False,
-                          (time.perf_counter() - started) * 1000.0, call.tool, exc.episode_id)  # fmt: skip
+        return _unrecorded(call, body, "episode_expired", "episodes", started, exc.episode_id)
+
+    @staticmethod
+    def _unavailable(item: _Pending, exc: StoreUnavailableError) -> ToolResult:
+        """A call that could not reach a shared store: answered, not recorded (the call never reached the tool)."""
+        logger.warning("call of %r refused: %s", item.call.tool, exc)
+        body = error_bodies.store_unavailable(str(exc))
+        return _unrecorded(item.call, body, "store_unavailable", "stores", item.started, item.call.episode or "")
 
     def _internal_failure(self, item: _Pending, exc: Exception) -> ToolResult:
         logger.exception("simulating a call of %r failed", item.call.tool)
@@ -413,6 +440,10 @@ class Simulator:
             with self._memo_lock:
                 self._fingerprints[id(spec)] = entry
         return entry[1]
+
+
+def _unrecorded(call: ToolCall, body: dict[str, Any], kind: str, engine: str, started: float, episode: str) -> ToolResult:
+    return ToolResult(json.dumps(body, ensure_ascii=False), body, True, kind, engine, False, (time.perf_counter() - started) * 1000.0, call.tool, episode)
 
 
 def _derive_seed(seed: int, call_text: str, repeat: int) -> int:

@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from gtm_core.cli.engine_flags import engine_config_from_flags, engine_flags
+from gtm_core.cli.store_flags import cache_option
 from gtm_core.episodes import EpisodeLimits
 
 from .defaults import (
@@ -58,7 +59,7 @@ def _setup_logging(level: str) -> None:
 @click.option("--page-size", type=click.IntRange(min=1), default=DEFAULT_PAGE_SIZE, show_default=True, help="Tools per tools/list page after the first.")
 @click.option("--first-page-size", type=click.IntRange(min=1), default=DEFAULT_FIRST_PAGE_SIZE, show_default=True, help="Tools on the first tools/list page.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed: same call, same episode, same seed, same answer.")
-@click.option("--cache", "cache_path", type=click.Path(dir_okay=False), default=None, metavar="FILE", help="SQLite cache of answers.")
+@cache_option
 @click.option("--fault-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True, help="Share of calls that fail transiently (rate limit, timeout, server error).")
 @click.option("--max-episodes", type=click.IntRange(min=1), default=EpisodeLimits.max_episodes, show_default=True,
               help="Episodes kept live; beyond it the least recently used is dropped, and its next calls answer episode_expired.")

@@ -10,6 +10,7 @@ import click
 
 from ..results import ToolCall, ToolResult
 from .engine_flags import engine_config_from_flags, engine_flags
+from .store_flags import cache_option
 
 
 def _print_result(result: ToolResult, as_json: bool) -> None:
@@ -46,7 +47,7 @@ def _read_calls(stream: Any, episode: str | None) -> list[ToolCall]:
 @engine_flags
 @click.option("--episode", default=None, metavar="ID", help="Episode id (the world of entities that calls share).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed: same call, same seed, same answer.")
-@click.option("--cache", "cache_path", type=click.Path(dir_okay=False), default=None, metavar="FILE", help="SQLite cache of answers.")
+@cache_option
 @click.option("--fault-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True, help="Share of calls that fail transiently.")
 @click.option("--no-checks", is_flag=True, help="Skip the argument checks (the engine sees every call).")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole ToolResult as one JSON object (a line per call).")
