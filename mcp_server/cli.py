@@ -37,7 +37,9 @@ def _setup_logging(level: str) -> None:
     root = logging.getLogger()
     if not root.handlers:
         handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("gtm serve: %(levelname)s %(name)s: %(message)s"))
+        worker = os.environ.get("GTM_WORKER")  # set by --workers for each of its workers
+        name = f"gtm serve[worker {worker}]" if worker else "gtm serve"
+        handler.setFormatter(logging.Formatter(f"{name}: %(levelname)s %(name)s: %(message)s"))
         root.addHandler(handler)
         root.setLevel(logging.WARNING)
     for name in ("mcp_server", "gtm_core"):
@@ -52,6 +54,13 @@ def _setup_logging(level: str) -> None:
               help="stdio (the client starts this command) or streamable HTTP at http://HOST:PORT/mcp.")
 @click.option("--host", default=DEFAULT_HOST, show_default=True, help="HTTP: address to bind; anything but loopback is logged as a warning.")
 @click.option("--port", type=click.IntRange(0, 65535), default=DEFAULT_PORT, show_default=True, help="HTTP: port to bind.")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
+              help="HTTP: run N server processes on one port (SO_REUSEPORT), restarted when they die; needs shared --episodes "
+                   "(redis:// or sqlite:) for N > 1, and turns on --stateless-http.")
+@click.option("--stateless-http", "stateless_http", is_flag=True,
+              help="HTTP: answer handshake-era clients without MCP sessions, so any replica answers any request "
+                   "(no server-sent notifications then; episodes by _meta or X-GTM-Episode).")
+@click.option("--reuse-port", "reuse_port", is_flag=True, hidden=True, help="HTTP: bind with SO_REUSEPORT (what --workers starts its workers with).")
 @click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="NAME:PORT",
               help="HTTP: another Host header value clients may use (repeatable); DNS-rebinding protection refuses others.")
 @click.option("--field", default=None, metavar="F", help="Expose only the tools of this field (case-insensitive).")
@@ -97,6 +106,9 @@ def serve(
     transport: str,
     host: str,
     port: int,
+    workers: int,
+    stateless_http: bool,
+    reuse_port: bool,
     allowed_hosts: tuple[str, ...],
     field: str | None,
     tool_globs: tuple[str, ...],
@@ -136,6 +148,9 @@ def serve(
     from .run import closing, run_until_stopped
 
     _setup_logging(log_level)
+    if workers > 1:
+        _run_workers(workers, transport, host, port)
+        return
     config = engine_config_from_flags(engine, model, engine_options, engine_config)
     engine_instance = config.build()
     logger.info("engine: %s", engine_instance.description)
@@ -160,7 +175,8 @@ def serve(
         serve_proxy(
             commands=upstreams, urls=upstream_urls, env=upstream_env, token_env=token_env, policies=policies, policy_file=policy_file, record=record,
             upstream_timeout=upstream_timeout, transport=transport,
-            http={"host": host, "port": port, "token": token, "max_request_bytes": max_request_bytes, "allowed_hosts": allowed_hosts},
+            http={"host": host, "port": port, "token": token, "max_request_bytes": max_request_bytes, "allowed_hosts": allowed_hosts,
+                  "stateless": stateless_http or reuse_port, "reuse_port": reuse_port},
             engine=engine_instance, seed=seed, cache=cache_path, faults=fault_rate or None, field=field, tools=tool_globs,
             episode_limits=EpisodeLimits(max_episodes=max_episodes, idle_seconds=episode_idle),
             page_size=page_size, first_page_size=first_page_size, meta_tools=meta_tools, max_argument_bytes=max_argument_bytes,
@@ -188,8 +204,22 @@ def serve(
     )
     exposed = "search_tools and call_tool over" if meta_tools else "exposing"
     logger.info("%s %d tools (engine %s, %s)", exposed, len(gtm.selection), simulator.engine.name, transport)
-    http = {"host": host, "port": port, "token": token, "max_request_bytes": max_request_bytes, "allowed_hosts": allowed_hosts}
+    http = {"host": host, "port": port, "token": token, "max_request_bytes": max_request_bytes, "allowed_hosts": allowed_hosts,
+            "stateless": stateless_http or reuse_port, "reuse_port": reuse_port}
     run_until_stopped(lambda: closing(gtm), transport=transport, http=http, sighup=bool(catalogs))
+
+
+def _run_workers(workers: int, transport: str, host: str, port: int) -> None:
+    """The parent of ``--workers N``: start N copies of this command on one port and keep them running."""
+    from .workers import run_workers, worker_command
+
+    if transport != "http":
+        raise click.UsageError("--workers applies to --transport http only")
+    if port == 0:
+        raise click.UsageError("--workers needs a fixed --port (the workers all bind it); 0 would give each its own")
+    code = run_workers(workers, worker_command(sys.argv), describe=f"http://{host}:{port}/mcp")
+    if code:
+        raise SystemExit(code)
 
 
 def _load_in_background(engine: Any) -> None:

@@ -154,14 +154,18 @@ def build_http_app(
     max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
     allowed_hosts: Sequence[str] = (),
     path: str = DEFAULT_PATH,
+    stateless: bool = False,
 ) -> ASGIApp:
     """The ASGI app serving ``gtm`` at ``path``, with the protections described above.
 
     ``allowed_hosts`` adds Host header values ("name:port") that clients may use, for a
-    server reached under a name other than the bound address.
+    server reached under a name other than the bound address. ``stateless`` answers
+    handshake-era clients without an MCP session (no Mcp-Session-Id, no server-sent
+    notifications), so that any replica can answer any of their requests.
     """
     app: Any = gtm.server.streamable_http_app(
         streamable_http_path=path,
+        stateless_http=stateless,
         json_response=True,  # one JSON body per POST: no SSE framing; notifications use the GET stream
         transport_security=_security(host, port, allowed_hosts),
         max_request_body_size=max_request_bytes,
@@ -182,8 +186,13 @@ async def serve_http(
     max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
     allowed_hosts: Sequence[str] = (),
     log_level: str = "warning",
+    stateless: bool = False,
+    reuse_port: bool = False,
 ) -> None:
-    """Serve ``gtm`` over streamable HTTP with uvicorn until interrupted."""
+    """Serve ``gtm`` over streamable HTTP with uvicorn until interrupted.
+
+    ``reuse_port`` binds with SO_REUSEPORT, so that other processes (``--workers``) share the port.
+    """
     import uvicorn
 
     if not is_loopback(host):
@@ -192,9 +201,15 @@ async def serve_http(
             "of %s:%d or one given with --allowed-host", host,
             "" if token else " without a token (set --token-env to require one)", host, port,
         )  # fmt: skip
-    app = build_http_app(gtm, host=host, port=port, token=token, max_request_bytes=max_request_bytes, allowed_hosts=allowed_hosts)
+    app = build_http_app(gtm, host=host, port=port, token=token, max_request_bytes=max_request_bytes, allowed_hosts=allowed_hosts, stateless=stateless)
     config = uvicorn.Config(app, host=host, port=port, log_level=log_level, lifespan="on", access_log=False,
                             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS)  # fmt: skip
     server = uvicorn.Server(config)
-    logger.info("serving MCP over streamable HTTP at http://%s:%d%s", f"[{host}]" if ":" in host else host, port, DEFAULT_PATH)
-    await server.serve()
+    logger.info("serving MCP over streamable HTTP at http://%s:%d%s%s", f"[{host}]" if ":" in host else host, port, DEFAULT_PATH,
+                " (stateless)" if stateless else "")  # fmt: skip
+    if reuse_port:
+        from .workers import reuse_port_socket
+
+        await server.serve(sockets=[reuse_port_socket(host, port)])
+    else:
+        await server.serve()
