@@ -13,6 +13,7 @@ of one episode inside a batch see each other's effects as if made one after anot
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 import logging
@@ -37,7 +38,8 @@ from .faults import FaultInjector
 from .generation import Answer, GenerationRequest, HistoryItem
 from .results import ToolCall, ToolResult
 from .spec import ToolSpec
-from .stores import open_cache
+from .stores import open_cache, open_episode_store
+from .stores.shared_episodes import SharedEpisodeStore
 from .sync import run_sync
 from .world import EntityOperation, entity_operation
 
@@ -75,7 +77,9 @@ class Simulator:
     AnswerCache, a path to a SQLite file or a ``redis://HOST:PORT/DB`` URL (shared by
     replicas; ``gtm_core.stores.redis_client`` lists its options). A shared cache that does
     not answer makes a call answer a ``store_unavailable`` error result (a put that fails is
-    logged and the answer still returned). ``seed`` makes runs reproducible; ``faults`` is
+    logged and the answer still returned). ``episodes`` is where episodes live: this
+    process's memory (the default), ``redis://HOST:PORT/DB`` (shared by replicas) or
+    ``sqlite:PATH`` (kept across processes on one machine); ``episode_limits`` bound them. ``seed`` makes runs reproducible; ``faults`` is
     a FaultInjector or a rate of transient failures (off by default).
     """
 
@@ -89,6 +93,7 @@ class Simulator:
         faults: FaultInjector | float | None = None,
         check: bool = True,
         episode_limits: EpisodeLimits | None = None,
+        episodes: EpisodeStore | SharedEpisodeStore | str | None = None,
     ) -> None:
         if catalog is None:
             catalog = Catalog.shipped()
@@ -102,7 +107,7 @@ class Simulator:
         self.seed = seed
         self.faults = FaultInjector(rate=faults, seed=seed) if isinstance(faults, (int, float)) else faults
         self.check = check
-        self.episodes = EpisodeStore(episode_limits)
+        self.episodes = open_episode_store(episodes, episode_limits)
         self._operations: dict[int, tuple[ToolSpec, EntityOperation | None]] = {}
         self._fingerprints: dict[int, tuple[ToolSpec, str]] = {}
         self._memo_lock = threading.Lock()
@@ -143,7 +148,7 @@ class Simulator:
         return await asyncio.to_thread(self._finish_all, pending) if offload else self._finish_all(pending)
 
     def _uses_network(self) -> bool:
-        return bool(getattr(self.cache, "remote", False))
+        return bool(getattr(self.cache, "remote", False) or self.episodes.remote)
 
     def episode(self, episode_id: str, *, hidden_context: Mapping[str, Any] | None = None) -> Episode:
         """The episode with this id (created on first use), optionally setting its hidden context.
@@ -172,9 +177,7 @@ class Simulator:
 
         ``size`` is the answer's length in characters, counted against the episode's history bound.
         """
-        episode = self.episodes.get(episode_id)
-        with episode.lock:
-            episode.record(HistoryItem(tool, dict(arguments), answer, is_error), size)
+        self.episodes.update(episode_id, lambda episode: episode.record(HistoryItem(tool, dict(arguments), answer, is_error), size))
 
     # ---- refusals: error results built here, so every error body has one owner -----------
     def unknown_tool(self, name: str, suggestions: Sequence[str] = (), *, episode: str | None = None) -> ToolResult:
@@ -201,9 +204,11 @@ class Simulator:
 
     def _refusal(self, call: ToolCall, body: dict[str, Any], kind: str, *, record: bool) -> ToolResult:
         if record:
-            item = _Pending(call, time.perf_counter(), self.episodes.get(call.episode))
-            with item.episode.lock:
-                return self._error(item, body, kind, "checks")
+            started = time.perf_counter()
+            try:
+                return self.episodes.update(call.episode, lambda episode: self._error(_Pending(call, started, episode), body, kind, "checks"))
+            except StoreUnavailableError as exc:
+                return self._unavailable(_Pending(call, started, None), exc)  # type: ignore[arg-type]
         return ToolResult(
             content=json.dumps(body, ensure_ascii=False), structured=body, is_error=True, error_kind=kind,
             engine="checks", cached=False, latency_ms=0.0, tool=call.tool, episode=call.episode or "",
@@ -213,6 +218,8 @@ class Simulator:
         """Close the cache and the engine."""
         if self.cache is not None:
             self.cache.close()
+        if self.episodes.remote:
+            self.episodes.shutdown()  # type: ignore[union-attr]
         run_sync(self.engine.aclose())
 
     def __enter__(self) -> Simulator:
@@ -236,18 +243,23 @@ class Simulator:
             call = ToolCall.coerce(raw)
             started = time.perf_counter()
             try:
-                episode = self.episodes.get(call.episode)
+                item = self.episodes.update(call.episode, functools.partial(self._prepared, call, started))
             except EpisodeExpiredError as exc:  # its world is gone: say so, never invent a new one
-                pending.append(_Pending(call, started, None, result=self._expired(call, exc, started)))  # type: ignore[arg-type]
-                continue
-            item = _Pending(call, started, episode)
-            with episode.lock:
-                try:
-                    self._prepare(item)
-                except Exception as exc:  # one broken call must not cost the batch its other results
-                    item.result = self._internal_failure(item, exc)
+                item = _Pending(call, started, None, result=self._expired(call, exc, started))  # type: ignore[arg-type]
+            except StoreUnavailableError as exc:
+                item = _Pending(call, started, None)  # type: ignore[arg-type]
+                item.result = self._unavailable(item, exc)
             pending.append(item)
         return pending
+
+    def _prepared(self, call: ToolCall, started: float, episode: Episode) -> _Pending:
+        """A call prepared in ``episode`` (a fresh try each time a shared store retries the update)."""
+        item = _Pending(call, started, episode)
+        try:
+            self._prepare(item)
+        except Exception as exc:  # one broken call must not cost the batch its other results
+            item.result = self._internal_failure(item, exc)
+        return item
 
     def _prepare(self, item: _Pending) -> None:
         call, episode = item.call, item.episode
@@ -338,13 +350,22 @@ class Simulator:
         results = []
         for item in pending:
             if item.result is None:
-                with item.episode.lock:
-                    try:
-                        item.result = self._finish(item)
-                    except Exception as exc:  # one broken call must not cost the batch its other results
-                        item.result = self._internal_failure(item, exc)
+                try:
+                    item.result = self.episodes.update(item.episode.id, functools.partial(self._finished, item), held=item.episode)
+                except EpisodeExpiredError as exc:  # dropped while its answer was being generated
+                    item.result = self._expired(item.call, exc, item.started)
+                except StoreUnavailableError as exc:  # answered, but the episode could not keep it: say so
+                    item.result = self._unavailable(item, exc)
             results.append(item.result)
         return results
+
+    def _finished(self, item: _Pending, episode: Episode) -> ToolResult:
+        """The call finished in ``episode`` (the latest state: a shared store retries this on a conflicting update)."""
+        item.episode = episode
+        try:
+            return self._finish(item)
+        except Exception as exc:  # one broken call must not cost the batch its other results
+            return self._internal_failure(item, exc)
 
     def _finish(self, item: _Pending) -> ToolResult:
         assert item.spec is not None and item.arguments is not None and item.text is not None

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from gtm_core.cli.engine_flags import engine_config_from_flags, engine_flags
-from gtm_core.cli.store_flags import cache_option
+from gtm_core.cli.store_flags import cache_option, episodes_option
 from gtm_core.episodes import EpisodeLimits
 
 from .defaults import (
@@ -69,6 +69,7 @@ def _setup_logging(level: str) -> None:
 @click.option("--first-page-size", type=click.IntRange(min=1), default=DEFAULT_FIRST_PAGE_SIZE, show_default=True, help="Tools on the first tools/list page.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed: same call, same episode, same seed, same answer.")
 @cache_option
+@episodes_option
 @click.option("--fault-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True, help="Share of calls that fail transiently (rate limit, timeout, server error).")
 @click.option("--max-episodes", type=click.IntRange(min=1), default=EpisodeLimits.max_episodes, show_default=True,
               help="Episodes kept live; beyond it the least recently used is dropped, and its next calls answer episode_expired.")
@@ -116,6 +117,7 @@ def serve(
     first_page_size: int,
     seed: int,
     cache_path: str | None,
+    episodes: str,
     fault_rate: float,
     max_episodes: int,
     episode_idle: float,
@@ -149,6 +151,8 @@ def serve(
 
     _setup_logging(log_level)
     if workers > 1:
+        if episodes == "memory":
+            raise click.UsageError("--workers N needs episodes the workers share: add --episodes redis://HOST:PORT/DB (or sqlite:PATH on one machine)")
         _run_workers(workers, transport, host, port)
         return
     config = engine_config_from_flags(engine, model, engine_options, engine_config)
@@ -177,7 +181,7 @@ def serve(
             upstream_timeout=upstream_timeout, transport=transport,
             http={"host": host, "port": port, "token": token, "max_request_bytes": max_request_bytes, "allowed_hosts": allowed_hosts,
                   "stateless": stateless_http or reuse_port, "reuse_port": reuse_port},
-            engine=engine_instance, seed=seed, cache=cache_path, faults=fault_rate or None, field=field, tools=tool_globs,
+            engine=engine_instance, seed=seed, cache=cache_path, episodes=episodes, faults=fault_rate or None, field=field, tools=tool_globs,
             episode_limits=EpisodeLimits(max_episodes=max_episodes, idle_seconds=episode_idle),
             page_size=page_size, first_page_size=first_page_size, meta_tools=meta_tools, max_argument_bytes=max_argument_bytes,
         )  # fmt: skip
@@ -190,7 +194,7 @@ def serve(
         more = f" (and {len(catalog.problems) - 3} more)" if len(catalog.problems) > 3 else ""
         logger.warning("skipped %d unreadable catalog lines: %s%s", len(catalog.problems), shown, more)
     limits = EpisodeLimits(max_episodes=max_episodes, idle_seconds=episode_idle)
-    simulator = Simulator(catalog, engine=engine_instance, cache=cache_path, seed=seed, faults=fault_rate or None, episode_limits=limits)
+    simulator = Simulator(catalog, engine=engine_instance, cache=cache_path, episodes=episodes, seed=seed, faults=fault_rate or None, episode_limits=limits)
     gtm = GTMServer(
         simulator,
         field=field,
