@@ -22,9 +22,9 @@ import logging
 import threading
 import time
 from collections import OrderedDict, deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from .errors import GTMError
 from .generation import HistoryItem
@@ -36,6 +36,7 @@ __all__ = ["DEFAULT_EPISODE", "Episode", "EpisodeExpiredError", "EpisodeLimits",
 logger = logging.getLogger(__name__)
 
 DEFAULT_EPISODE = "default"
+T = TypeVar("T")
 
 
 class EpisodeExpiredError(GTMError, KeyError):
@@ -143,7 +144,13 @@ class Episode:
 
 
 class EpisodeStore:
-    """Live episodes by id, bounded in number and idle time (least recently used go first)."""
+    """Live episodes by id, in this process's memory, bounded in number and idle time (least recently used go first).
+
+    The Simulator changes an episode only through ``update``, which shared stores
+    (``gtm_core.stores``: Redis, SQLite) implement as load, change, save with a version check.
+    """
+
+    remote = False  # its calls never wait on the network
 
     def __init__(self, limits: EpisodeLimits | None = None) -> None:
         self.limits = limits or EpisodeLimits()
@@ -196,6 +203,13 @@ class EpisodeStore:
                 if reason is not None:
                     raise EpisodeExpiredError(episode_id, reason)
             return episode
+
+    def update(self, episode_id: str | None, change: Callable[[Episode], T], *, hidden_context: Mapping[str, Any] | None = None,
+               held: Episode | None = None) -> T:  # fmt: skip
+        """``change(episode)`` under the episode's lock; its result. ``held`` is the episode a call already holds (no lookup again)."""
+        episode = held if held is not None else self.get(episode_id, hidden_context=hidden_context)
+        with episode.lock:
+            return change(episode)
 
     def fork(self, episode_id: str, into: str) -> Episode:
         """A new episode ``into``, a copy of ``episode_id`` (created empty first if it does not exist)."""

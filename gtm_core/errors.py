@@ -9,7 +9,9 @@ was wrong and how to fix it, so the CLI can print it as one line.
     │   └── CatalogLineError   one broken line of a catalog file (path and line attached)
     ├── ImportFormatError    a file that is not in the format asked for (or any known one)
     ├── UnknownToolError     a tool name that the catalog does not hold (also a KeyError)
-    └── UnknownEpisodeError  an episode id that no live episode has (also a KeyError)
+    ├── UnknownEpisodeError  an episode id that no live episode has (also a KeyError)
+    └── StoreError           a store URL that cannot be used (``--cache redis://…``, ``--episodes …``)
+        └── StoreUnavailableError  a store that did not answer in time (down, unreachable, too slow)
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ __all__ = [
     "GTMError",
     "ImportFormatError",
     "SpecError",
+    "StoreError",
+    "StoreUnavailableError",
     "UnknownEpisodeError",
     "UnknownToolError",
 ]
@@ -73,3 +77,11 @@ class UnknownEpisodeError(GTMError, KeyError):
 
     def __str__(self) -> str:
         return f"no live episode {self.episode_id!r}: open it first (it may have been closed, or dropped for the episode limits)"
+
+
+class StoreError(GTMError):
+    """A store (answer cache, episodes) named by a URL or path that cannot be used as given."""
+
+
+class StoreUnavailableError(StoreError):
+    """A shared store that did not answer: down, unreachable or slower than its timeout. Calls made now get an error result."""

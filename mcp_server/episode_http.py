@@ -17,7 +17,8 @@ Lifecycle endpoints (JSON in, JSON out; the same bearer token and Host/Origin ch
 They are the Python API's ``Simulator.open_episode``, ``reset_episode``, ``episode_snapshot``,
 ``episode_diff`` and ``close_episode``. An unknown (never opened or closed) episode gets 404,
 one dropped for the limits (evicted beyond ``--max-episodes``, or idle beyond
-``--episode-idle``) 410 Gone, each with a JSON error that says so; a bad body or id gets 400.
+``--episode-idle``) 410 Gone, each with a JSON error that says so; a bad body or id gets 400;
+a shared episode store (``--episodes redis://…``) that does not answer gets 503.
 Reset (or close, then open) starts a dropped id afresh.
 """
 
@@ -36,6 +37,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gtm_core import UnknownEpisodeError
 from gtm_core.episodes import EpisodeExpiredError
+from gtm_core.errors import StoreUnavailableError
 
 from .app import GTMServer
 from .episodes import EPISODE_QUERY_PARAMETER, EPISODE_SCOPE_KEY, InvalidEpisodeError, check_episode_id
@@ -127,6 +129,8 @@ def episode_routes(gtm: GTMServer, security: TransportSecuritySettings, *, mcp_p
                 return _error(404, str(exc))
             except EpisodeExpiredError as exc:
                 return _error(410, str(exc))
+            except StoreUnavailableError as exc:  # Redis down or too slow: retry later
+                return _error(503, str(exc))
             except (InvalidEpisodeError, ValueError) as exc:
                 return _error(400, str(exc))
 
