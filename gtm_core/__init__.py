@@ -30,6 +30,7 @@ _EXPORTS: dict[str, str] = {
     "GTMError": "errors",
     "ImportFormatError": "errors",
     "SpecError": "errors",
+    "UnknownEpisodeError": "errors",
     "UnknownToolError": "errors",
     "read_tools": "importers",
     "ErrorKind": "checks",
@@ -75,6 +76,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs (`X as X`: an explicit re-export
     from .errors import GTMError as GTMError
     from .errors import ImportFormatError as ImportFormatError
     from .errors import SpecError as SpecError
+    from .errors import UnknownEpisodeError as UnknownEpisodeError
     from .errors import UnknownToolError as UnknownToolError
     from .faults import FaultInjector as FaultInjector
     from .importers import read_tools as read_tools

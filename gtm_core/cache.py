@@ -1,4 +1,9 @@
-"""A SQLite cache of engine answers: repeated calls are free and runs reproducible.
+"""The answer cache: repeated calls are free and runs reproducible.
+
+``AnswerCache`` is what the Simulator needs of a cache (get, put, clear, close, len, and
+hit/miss counts); ``ResponseCache`` keeps answers in a SQLite file and
+``gtm_core.stores.redis_cache.RedisCache`` in a Redis server that replicas share
+(``gtm_core.stores.open_cache`` picks one from a path or URL).
 
 Keys are digests of everything that decides an answer (the tool spec, the canonical
 arguments, the episode context the engine saw, the engine and the seed), so a hit is the
@@ -16,9 +21,9 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
-__all__ = ["DEFAULT_MAX_ENTRIES", "ResponseCache", "cache_key", "canonical_json"]
+__all__ = ["DEFAULT_MAX_ENTRIES", "AnswerCache", "ResponseCache", "cache_key", "canonical_json"]
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +40,23 @@ def canonical_json(value: Any) -> str:
 def cache_key(*parts: Any) -> str:
     """A digest of the parts' canonical JSON."""
     return hashlib.blake2b(canonical_json(parts).encode("utf-8"), digest_size=20).hexdigest()
+
+
+@runtime_checkable
+class AnswerCache(Protocol):
+    """Engine answers by key. ``put`` keeps the first answer of a key; ``get`` counts hits and misses.
+
+    A shared cache that cannot be reached raises ``StoreUnavailableError`` from ``get`` and ``put``.
+    """
+
+    hits: int
+    misses: int
+
+    def get(self, key: str) -> str | None: ...
+    def put(self, key: str, text: str) -> None: ...
+    def clear(self) -> None: ...
+    def close(self) -> None: ...
+    def __len__(self) -> int: ...
 
 
 class ResponseCache:

@@ -22,12 +22,13 @@ import logging
 import threading
 import time
 from collections import OrderedDict, deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from .errors import GTMError
 from .generation import HistoryItem
+from .resources.snapshot import world_snapshot
 from .world import EntityWorld
 
 __all__ = ["DEFAULT_EPISODE", "Episode", "EpisodeExpiredError", "EpisodeLimits", "EpisodeStore"]
@@ -35,6 +36,7 @@ __all__ = ["DEFAULT_EPISODE", "Episode", "EpisodeExpiredError", "EpisodeLimits",
 logger = logging.getLogger(__name__)
 
 DEFAULT_EPISODE = "default"
+T = TypeVar("T")
 
 
 class EpisodeExpiredError(GTMError, KeyError):
@@ -87,6 +89,8 @@ class Episode:
         self._history_bytes = 0
         self._sizes: deque[int] = deque()
         self._occurrences: OrderedDict[bytes, int] = OrderedDict()
+        self.opening: dict[str, Any] = {}  # what open_episode was given (seed, hidden context): reset reuses it
+        self.baseline: dict[str, Any] | None = None  # the world's snapshot when opened (None: empty)
 
     def __repr__(self) -> str:
         return f"Episode({self.id!r}, calls={self.calls}, entities={len(self.world)})"
@@ -101,12 +105,20 @@ class Episode:
             twin._history_bytes = self._history_bytes
             twin._sizes.extend(self._sizes)
             twin._occurrences = OrderedDict(self._occurrences)
+            twin.opening = copy.deepcopy(self.opening)
+            twin.baseline = copy.deepcopy(self.baseline)
         return twin
 
     def context(self) -> tuple[tuple[HistoryItem, ...], dict[str, Any] | None]:
         """(the history so far, the hidden context or None), read under the episode's lock."""
         with self.lock:
             return tuple(self.history), (dict(self.hidden_context) or None)
+
+    def snapshot(self) -> dict[str, Any]:
+        """The episode's world as plain JSON: ``{"episode", "calls", "resources": {name: {"records", "deleted"}}}``
+        (``gtm_core.resources.snapshot.diff`` compares two)."""
+        with self.lock:
+            return {"episode": self.id, "calls": self.calls, **world_snapshot(self.world)}
 
     def occurrence(self, call_key: str) -> int:
         """How many times this exact call was made before in the episode (and count this one).
@@ -132,7 +144,13 @@ class Episode:
 
 
 class EpisodeStore:
-    """Live episodes by id, bounded in number and idle time (least recently used go first)."""
+    """Live episodes by id, in this process's memory, bounded in number and idle time (least recently used go first).
+
+    The Simulator changes an episode only through ``update``, which shared stores
+    (``gtm_core.stores``: Redis, SQLite) implement as load, change, save with a version check.
+    """
+
+    remote = False  # its calls never wait on the network
 
     def __init__(self, limits: EpisodeLimits | None = None) -> None:
         self.limits = limits or EpisodeLimits()
@@ -171,6 +189,27 @@ class EpisodeStore:
             if hidden_context is not None:
                 episode.hidden_context = dict(hidden_context)
             return episode
+
+    def peek(self, episode_id: str) -> Episode | None:
+        """The live episode with this id, or None; never creates one (idle ones are dropped first).
+
+        Raises EpisodeExpiredError for the id of an episode that was dropped, as ``get`` does.
+        """
+        with self._lock:
+            self._evict_idle(time.monotonic())
+            episode = self._episodes.get(episode_id)
+            if episode is None:
+                reason = self._expired.get(_digest(episode_id))
+                if reason is not None:
+                    raise EpisodeExpiredError(episode_id, reason)
+            return episode
+
+    def update(self, episode_id: str | None, change: Callable[[Episode], T], *, hidden_context: Mapping[str, Any] | None = None,
+               held: Episode | None = None) -> T:  # fmt: skip
+        """``change(episode)`` under the episode's lock; its result. ``held`` is the episode a call already holds (no lookup again)."""
+        episode = held if held is not None else self.get(episode_id, hidden_context=hidden_context)
+        with episode.lock:
+            return change(episode)
 
     def fork(self, episode_id: str, into: str) -> Episode:
         """A new episode ``into``, a copy of ``episode_id`` (created empty first if it does not exist)."""

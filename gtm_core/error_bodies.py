@@ -20,11 +20,12 @@ from .checks.arguments import primary_kind
 from .checks.messages import MESSAGE_LIST_ITEMS, listing
 from .checks.problems import ArgumentProblem, ErrorKind
 
-__all__ = ["MAX_SHOWN_NAME", "engine_failure", "error_body", "invalid_arguments", "not_found", "shown_name", "unknown_tool"]
+__all__ = ["MAX_SHOWN_NAME", "engine_failure", "error_body", "invalid_arguments", "not_found", "shown_name", "store_unavailable", "unknown_tool"]
 
 BAD_REQUEST = 400
 NOT_FOUND = 404
 BAD_GATEWAY = 502
+UNAVAILABLE = 503
 MAX_SHOWN_NAME = 200
 """The longest tool name an error body repeats whole; a longer one is cut (``shown_name``)."""
 
@@ -71,3 +72,8 @@ def not_found(label: str, key: str | None, parameter: str, reason: str) -> dict[
 def engine_failure(engine: str, reason: str) -> dict[str, Any]:
     """The body for a call the engine could not answer."""
     return error_body("engine_error", BAD_GATEWAY, "ENGINE_ERROR", f"the {engine} engine failed: {reason}")
+
+
+def store_unavailable(message: str) -> dict[str, Any]:
+    """The body for a call that could not reach a shared store (the answer cache, the episodes); retrying later may succeed."""
+    return error_body("store_unavailable", UNAVAILABLE, "UNAVAILABLE", message, retryable=True)

@@ -8,7 +8,10 @@ was wrong and how to fix it, so the CLI can print it as one line.
     ├── CatalogError         a catalog that cannot be read or written
     │   └── CatalogLineError   one broken line of a catalog file (path and line attached)
     ├── ImportFormatError    a file that is not in the format asked for (or any known one)
-    └── UnknownToolError     a tool name that the catalog does not hold (also a KeyError)
+    ├── UnknownToolError     a tool name that the catalog does not hold (also a KeyError)
+    ├── UnknownEpisodeError  an episode id that no live episode has (also a KeyError)
+    └── StoreError           a store URL that cannot be used (``--cache redis://…``, ``--episodes …``)
+        └── StoreUnavailableError  a store that did not answer in time (down, unreachable, too slow)
 """
 
 from __future__ import annotations
@@ -19,6 +22,9 @@ __all__ = [
     "GTMError",
     "ImportFormatError",
     "SpecError",
+    "StoreError",
+    "StoreUnavailableError",
+    "UnknownEpisodeError",
     "UnknownToolError",
 ]
 
@@ -60,3 +66,22 @@ class UnknownToolError(GTMError, KeyError):
 
     def __str__(self) -> str:  # KeyError would quote the whole message
         return str(self.args[0])
+
+
+class UnknownEpisodeError(GTMError, KeyError):
+    """An episode id with no live episode (never opened, closed, or dropped for the limits)."""
+
+    def __init__(self, episode_id: str) -> None:
+        self.episode_id = episode_id
+        super().__init__(episode_id)
+
+    def __str__(self) -> str:
+        return f"no live episode {self.episode_id!r}: open it first (it may have been closed, or dropped for the episode limits)"
+
+
+class StoreError(GTMError):
+    """A store (answer cache, episodes) named by a URL or path that cannot be used as given."""
+
+
+class StoreUnavailableError(StoreError):
+    """A shared store that did not answer: down, unreachable or slower than its timeout. Calls made now get an error result."""

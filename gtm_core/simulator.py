@@ -12,12 +12,16 @@ of one episode inside a batch see each other's effects as if made one after anot
 
 from __future__ import annotations
 
+import asyncio
+import copy
+import functools
 import hashlib
 import json
 import logging
 import os
 import threading
 import time
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,19 +29,24 @@ from typing import Any
 
 from . import error_bodies
 from .answers import is_error_answer
-from .cache import ResponseCache, cache_key, canonical_json
+from .cache import AnswerCache, cache_key, canonical_json
 from .catalog import Catalog
 from .checks import check_parsed, parse_arguments, primary_kind
 from .engines import get_engine
 from .engines.base import Engine
 from .episodes import Episode, EpisodeExpiredError, EpisodeLimits, EpisodeStore
-from .errors import UnknownToolError
+from .errors import StoreUnavailableError, UnknownEpisodeError, UnknownToolError
 from .faults import FaultInjector
 from .generation import Answer, GenerationRequest, HistoryItem
+from .resources import Operation, ResourceModel, model_for
+from .resources import calls as world_calls
+from .resources.world import UNKNOWN_KEY_RULES
 from .results import ToolCall, ToolResult
+from .snapshots import EMPTY_SNAPSHOT, episode_snapshot, snapshot_diff
 from .spec import ToolSpec
+from .stores import open_cache, open_episode_store
+from .stores.shared_episodes import SharedEpisodeStore
 from .sync import run_sync
-from .world import EntityOperation, entity_operation
 
 __all__ = ["Simulator"]
 
@@ -55,7 +64,7 @@ class _Pending:
     episode: Episode  # None only for a call answered before it reached an episode (one that expired)
     spec: ToolSpec | None = None
     arguments: dict[str, Any] | None = None
-    operation: EntityOperation | None = None
+    operation: Operation | None = None
     request: GenerationRequest | None = None
     key: str | None = None
     text: str | None = None
@@ -69,9 +78,17 @@ class _Pending:
 class Simulator:
     """Simulates the tools of a catalog.
 
-    ``engine`` is an Engine or a registered name ("schema", the default). ``cache`` is a
-    ResponseCache or a path to a SQLite file. ``seed`` makes runs reproducible; ``faults`` is
-    a FaultInjector or a rate of transient failures (off by default).
+    ``engine`` is an Engine or a registered name ("schema", the default). ``cache`` is an
+    AnswerCache, a path to a SQLite file or a ``redis://HOST:PORT/DB`` URL (shared by
+    replicas; ``gtm_core.stores.redis_client`` lists its options). A shared cache that does
+    not answer makes a call answer a ``store_unavailable`` error result (a put that fails is
+    logged and the answer still returned). ``episodes`` is where episodes live: this
+    process's memory (the default), ``redis://HOST:PORT/DB`` (shared by replicas) or
+    ``sqlite:PATH`` (kept across processes on one machine); ``episode_limits`` bound them.
+    ``seed`` makes runs reproducible; ``faults`` is a FaultInjector or a rate of transient
+    failures (off by default). ``unknown_keys`` is the world rule for keys an episode never
+    made ("auto", "closed" or "open"; see ``gtm_core.resources.world``); an episode may set
+    its own.
     """
 
     def __init__(
@@ -79,12 +96,16 @@ class Simulator:
         catalog: Catalog | Iterable[ToolSpec] | str | Path | None = None,
         *,
         engine: Engine | str = "schema",
-        cache: ResponseCache | str | os.PathLike[str] | None = None,
+        cache: AnswerCache | str | os.PathLike[str] | None = None,
         seed: int = 0,
         faults: FaultInjector | float | None = None,
         check: bool = True,
         episode_limits: EpisodeLimits | None = None,
+        unknown_keys: str = "auto",
+        episodes: EpisodeStore | SharedEpisodeStore | str | None = None,
     ) -> None:
+        if unknown_keys not in UNKNOWN_KEY_RULES:
+            raise ValueError(f"unknown_keys must be one of {', '.join(UNKNOWN_KEY_RULES)}; got {unknown_keys!r}")
         if catalog is None:
             catalog = Catalog.shipped()
         elif isinstance(catalog, (str, Path)):
@@ -93,12 +114,13 @@ class Simulator:
             catalog = Catalog(catalog)
         self.catalog = catalog
         self.engine = get_engine(engine) if isinstance(engine, str) else engine
-        self.cache = ResponseCache(cache) if isinstance(cache, (str, os.PathLike)) else cache
+        self.cache = open_cache(cache)
         self.seed = seed
         self.faults = FaultInjector(rate=faults, seed=seed) if isinstance(faults, (int, float)) else faults
         self.check = check
-        self.episodes = EpisodeStore(episode_limits)
-        self._operations: dict[int, tuple[ToolSpec, EntityOperation | None]] = {}
+        self.episodes = open_episode_store(episodes, episode_limits)
+        self.unknown_keys = unknown_keys
+        self._model: tuple[Catalog, int, ResourceModel] | None = None
         self._fingerprints: dict[int, tuple[ToolSpec, str]] = {}
         self._memo_lock = threading.Lock()
 
@@ -124,23 +146,109 @@ class Simulator:
         return self._finish_all(pending)
 
     async def asimulate_batch(self, calls: Iterable[CallLike]) -> list[ToolResult]:
-        """Simulate many calls concurrently (one engine batch); results come back in order."""
-        pending = self._prepare_all(calls)
+        """Simulate many calls concurrently (one engine batch); results come back in order.
+
+        With a shared store (Redis), preparing and finishing wait on the network, so they run
+        in a worker thread and the event loop keeps serving other calls meanwhile.
+        """
+        offload = self._uses_network()
+        calls = list(calls)
+        pending = await asyncio.to_thread(self._prepare_all, calls) if offload else self._prepare_all(calls)
         todo = [p for p in pending if p.result is None and p.text is None]
         if todo:
             self._fill(todo, await self._generate_async(todo))
-        return self._finish_all(pending)
+        return await asyncio.to_thread(self._finish_all, pending) if offload else self._finish_all(pending)
 
-    def episode(self, episode_id: str, *, hidden_context: Mapping[str, Any] | None = None) -> Episode:
-        """The episode with this id (created on first use), optionally setting its hidden context.
+    def _uses_network(self) -> bool:
+        return bool(getattr(self.cache, "remote", False) or self.episodes.remote)
+
+    def episode(self, episode_id: str, *, hidden_context: Mapping[str, Any] | None = None,
+                seed: Mapping[str, Any] | None = None, unknown_keys: str | None = None) -> Episode:  # fmt: skip
+        """The episode with this id (created on first use), optionally setting its hidden context,
+        seeding its world (``{resource: [records]}``, or ``hidden_context["gtm/seed"]``; each seed
+        once) and its own unknown-key rule.
 
         Raises EpisodeExpiredError for an episode that was dropped; ``reset_episode`` starts it afresh.
+        With a shared store the episode returned is a copy as saved: change it through the Simulator.
         """
-        return self.episodes.get(episode_id, hidden_context=hidden_context)
+        return self.episodes.update(episode_id, functools.partial(self._set_up, seed, unknown_keys), hidden_context=hidden_context)
 
-    def reset_episode(self, episode_id: str, *, hidden_context: Mapping[str, Any] | None = None) -> Episode:
-        """Start an episode afresh: no history, no entities."""
-        return self.episodes.reset(episode_id, hidden_context=hidden_context)
+    def open_episode(self, episode_id: str | None = None, *, seed: Mapping[str, Any] | None = None,
+                     hidden_context: Mapping[str, Any] | None = None, unknown_keys: str | None = None) -> Episode:  # fmt: skip
+        """Start an episode afresh under ``episode_id`` (a new random id when None), replacing any live one.
+
+        ``seed`` is the world it starts with (``{resource: [records]}``) and ``hidden_context`` the
+        task information engines may use; both are kept for ``reset_episode``. ``unknown_keys`` is
+        the episode's own unknown-key rule. The world as opened is the baseline of ``episode_diff``.
+        """
+        episode_id = episode_id or f"ep-{uuid.uuid4().hex}"
+        opening = {"seed": copy.deepcopy(dict(seed)) if seed else None, "hidden_context": dict(hidden_context) if hidden_context else None}
+
+        def opened(episode: Episode) -> Episode:
+            self._set_up(seed, unknown_keys, episode)
+            episode.opening = copy.deepcopy(opening)
+            episode.baseline = episode_snapshot(episode)
+            return episode
+
+        self.episodes.close(episode_id)
+        return self.episodes.update(episode_id, opened, hidden_context=hidden_context)
+
+    def reset_episode(self, episode_id: str, *, seed: Mapping[str, Any] | None = None, hidden_context: Mapping[str, Any] | None = None,
+                      unknown_keys: str | None = None) -> Episode:  # fmt: skip
+        """Start an episode afresh: no history, the world it was opened with (its seed's records), the same hidden context (unless given anew).
+
+        An expired episode's id may be reset too: it starts with what is given.
+        """
+        try:
+            live = self.episodes.peek(episode_id)
+        except EpisodeExpiredError:
+            live = None
+        opening = live.opening if live is not None else {}
+        return self.open_episode(
+            episode_id,
+            seed=seed if seed is not None else opening.get("seed"),
+            hidden_context=hidden_context if hidden_context is not None else opening.get("hidden_context"),
+            unknown_keys=unknown_keys,
+        )
+
+    def episode_snapshot(self, episode_id: str) -> dict[str, Any]:
+        """The live episode's world as JSON (see ``gtm_core.snapshots``).
+
+        UnknownEpisodeError when there is none; EpisodeExpiredError when it was dropped for the limits.
+        """
+        return episode_snapshot(self._live(episode_id))
+
+    def episode_diff(self, episode_id: str) -> dict[str, list[dict[str, Any]]]:
+        """What changed in the episode's world since it was opened (records created, changed, deleted)."""
+        episode = self._live(episode_id)
+        return snapshot_diff(episode.baseline or EMPTY_SNAPSHOT, episode_snapshot(episode))
+
+    def _live(self, episode_id: str) -> Episode:
+        episode = self.episodes.peek(episode_id)
+        if episode is None:
+            raise UnknownEpisodeError(episode_id)
+        return episode
+
+    @property
+    def resource_model(self) -> ResourceModel:
+        """The catalog's resource model (inferred on first use, again when the catalog changes)."""
+        entry = self._model
+        if entry is None or entry[0] is not self.catalog or entry[1] != len(self.catalog):
+            entry = self._model = (self.catalog, len(self.catalog), model_for(self.catalog))
+        return entry[2]
+
+    def _set_up(self, seed: Mapping[str, Any] | None, unknown_keys: str | None, episode: Episode) -> Episode:
+        """``episode`` with its own unknown-key rule and its seeds applied (each once); the change a store's ``update`` makes."""
+        with episode.lock:
+            if unknown_keys is not None:
+                if unknown_keys not in UNKNOWN_KEY_RULES:
+                    raise ValueError(f"unknown_keys must be one of {', '.join(UNKNOWN_KEY_RULES)}; got {unknown_keys!r}")
+                episode.world.unknown_keys = unknown_keys
+            for given in (episode.hidden_context.get(world_calls.SEED_CONTEXT_KEY), seed):
+                if given is not None and canonical_json(given) not in episode.world.seeds:
+                    world_calls.seed_world(episode.world, self.resource_model, given)
+                    episode.world.seeds.add(canonical_json(given))
+        return episode
 
     def close_episode(self, episode_id: str) -> bool:
         """Forget an episode and free what it held."""
@@ -158,9 +266,7 @@ class Simulator:
 
         ``size`` is the answer's length in characters, counted against the episode's history bound.
         """
-        episode = self.episodes.get(episode_id)
-        with episode.lock:
-            episode.record(HistoryItem(tool, dict(arguments), answer, is_error), size)
+        self.episodes.update(episode_id, lambda episode: episode.record(HistoryItem(tool, dict(arguments), answer, is_error), size))
 
     # ---- refusals: error results built here, so every error body has one owner -----------
     def unknown_tool(self, name: str, suggestions: Sequence[str] = (), *, episode: str | None = None) -> ToolResult:
@@ -188,9 +294,11 @@ class Simulator:
 
     def _refusal(self, call: ToolCall, body: dict[str, Any], kind: str, *, record: bool) -> ToolResult:
         if record:
-            item = _Pending(call, time.perf_counter(), self.episodes.get(call.episode))
-            with item.episode.lock:
-                return self._error(item, body, kind, "checks")
+            started = time.perf_counter()
+            try:
+                return self.episodes.update(call.episode, lambda episode: self._error(_Pending(call, started, episode), body, kind, "checks"))
+            except StoreUnavailableError as exc:
+                return self._unavailable(_Pending(call, started, None), exc)  # type: ignore[arg-type]
         return ToolResult(
             content=json.dumps(body, ensure_ascii=False), structured=body, is_error=True, error_kind=kind,
             engine="checks", cached=False, latency_ms=0.0, tool=call.tool, episode=call.episode or "",
@@ -200,6 +308,8 @@ class Simulator:
         """Close the cache and the engine."""
         if self.cache is not None:
             self.cache.close()
+        if self.episodes.remote:
+            self.episodes.shutdown()  # type: ignore[union-attr]
         run_sync(self.engine.aclose())
 
     def __enter__(self) -> Simulator:
@@ -223,18 +333,23 @@ class Simulator:
             call = ToolCall.coerce(raw)
             started = time.perf_counter()
             try:
-                episode = self.episodes.get(call.episode)
+                item = self.episodes.update(call.episode, functools.partial(self._prepared, call, started))
             except EpisodeExpiredError as exc:  # its world is gone: say so, never invent a new one
-                pending.append(_Pending(call, started, None, result=self._expired(call, exc, started)))  # type: ignore[arg-type]
-                continue
-            item = _Pending(call, started, episode)
-            with episode.lock:
-                try:
-                    self._prepare(item)
-                except Exception as exc:  # one broken call must not cost the batch its other results
-                    item.result = self._internal_failure(item, exc)
+                item = _Pending(call, started, None, result=self._expired(call, exc, started))  # type: ignore[arg-type]
+            except StoreUnavailableError as exc:
+                item = _Pending(call, started, None)  # type: ignore[arg-type]
+                item.result = self._unavailable(item, exc)
             pending.append(item)
         return pending
+
+    def _prepared(self, call: ToolCall, started: float, episode: Episode) -> _Pending:
+        """A call prepared in ``episode`` (a fresh try each time a shared store retries the update)."""
+        item = _Pending(call, started, episode)
+        try:
+            self._prepare(item)
+        except Exception as exc:  # one broken call must not cost the batch its other results
+            item.result = self._internal_failure(item, exc)
+        return item
 
     def _prepare(self, item: _Pending) -> None:
         call, episode = item.call, item.episode
@@ -258,10 +373,10 @@ class Simulator:
         occurrence = episode.occurrence(call_text)
         operation = item.operation = self._operation(spec)
         entity: Any = None
-        if operation is not None and operation.kind in ("get", "update", "delete"):
-            entity_id, entity, deleted = episode.world.lookup(operation, arguments)
-            if deleted:
-                item.result = self._error(item, _not_found(operation, entity_id), "not_found", "world")
+        if operation is not None:
+            refusal, entity = world_calls.gate(episode.world, spec, operation, arguments, self.unknown_keys)
+            if refusal is not None:
+                item.result = self._error(item, refusal, "not_found", "world")
                 return
         if self.faults is not None:
             fault = self.faults.fault_for(spec.name, call_text, occurrence)
@@ -281,7 +396,11 @@ class Simulator:
         if self.cache is not None:
             context = [entity, episode.hidden_context, _history_digest(episode) if self.engine.uses_history else None]
             item.key = cache_key(self._fingerprint(spec), call_text, self.engine.cache_id, seed, context)
-            text = self.cache.get(item.key)
+            try:
+                text = self.cache.get(item.key)
+            except StoreUnavailableError as exc:
+                item.result = self._unavailable(item, exc)
+                return
             if text is not None:
                 item.text, item.cached = text, True
 
@@ -321,13 +440,22 @@ class Simulator:
         results = []
         for item in pending:
             if item.result is None:
-                with item.episode.lock:
-                    try:
-                        item.result = self._finish(item)
-                    except Exception as exc:  # one broken call must not cost the batch its other results
-                        item.result = self._internal_failure(item, exc)
+                try:
+                    item.result = self.episodes.update(item.episode.id, functools.partial(self._finished, item), held=item.episode)
+                except EpisodeExpiredError as exc:  # dropped while its answer was being generated
+                    item.result = self._expired(item.call, exc, item.started)
+                except StoreUnavailableError as exc:  # answered, but the episode could not keep it: say so
+                    item.result = self._unavailable(item, exc)
             results.append(item.result)
         return results
+
+    def _finished(self, item: _Pending, episode: Episode) -> ToolResult:
+        """The call finished in ``episode`` (the latest state: a shared store retries this on a conflicting update)."""
+        item.episode = episode
+        try:
+            return self._finish(item)
+        except Exception as exc:  # one broken call must not cost the batch its other results
+            return self._internal_failure(item, exc)
 
     def _finish(self, item: _Pending) -> ToolResult:
         assert item.spec is not None and item.arguments is not None and item.text is not None
@@ -337,16 +465,20 @@ class Simulator:
         except json.JSONDecodeError:
             structured = None
         operation, episode = item.operation, item.episode
-        if operation is not None and operation.kind in ("get", "update", "delete"):
-            entity_id, _, deleted = episode.world.lookup(operation, item.arguments)
-            if deleted:  # deleted by an earlier call of the same batch
-                return self._error(item, _not_found(operation, entity_id), "not_found", "world")
+        if operation is not None:  # deleted (or ruled out) by an earlier call of the same batch
+            refusal, _ = world_calls.gate(episode.world, item.spec, operation, item.arguments, self.unknown_keys, record_wanted=False)
+            if refusal is not None:
+                return self._error(item, refusal, "not_found", "world")
         if self.cache is not None and item.key is not None and not item.cached and item.fallback is None:
-            self.cache.put(item.key, text)
+            try:
+                self.cache.put(item.key, text)
+            except StoreUnavailableError as exc:  # the answer is good; only its reuse is lost
+                logger.warning("answer not cached: %s", exc)
         if self.engine.answers_errors and is_error_answer(structured, item.spec):
             return self._error(item, structured, "tool_error", item.answered_by or self.engine.name)
         if operation is not None and structured is not None:
-            merged = episode.world.apply(operation, item.arguments, structured)
+            answer = json.loads(text)  # a second parse is the world's to change (cheaper than a deep copy)
+            merged = world_calls.merge(episode.world, self.resource_model, item.spec, operation, item.arguments, answer, self.unknown_keys)
             if merged != structured:
                 structured, text = merged, json.dumps(merged, ensure_ascii=False)
         episode.record(HistoryItem(item.spec.name, item.arguments, structured if structured is not None else text), len(text) + item.call_bytes)
@@ -366,8 +498,14 @@ class Simulator:
     @staticmethod
     def _expired(call: ToolCall, exc: EpisodeExpiredError, started: float) -> ToolResult:
         body = {"error": {"code": 410, "status": "EPISODE_EXPIRED", "type": "episode_expired", "message": str(exc), "episode": exc.episode_id}}
-        return ToolResult(json.dumps(body, ensure_ascii=False), body, True, "episode_expired", "episodes", False,
-                          (time.perf_counter() - started) * 1000.0, call.tool, exc.episode_id)  # fmt: skip
+        return _unrecorded(call, body, "episode_expired", "episodes", started, exc.episode_id)
+
+    @staticmethod
+    def _unavailable(item: _Pending, exc: StoreUnavailableError) -> ToolResult:
+        """A call that could not reach a shared store: answered, not recorded (the call never reached the tool)."""
+        logger.warning("call of %r refused: %s", item.call.tool, exc)
+        body = error_bodies.store_unavailable(str(exc))
+        return _unrecorded(item.call, body, "store_unavailable", "stores", item.started, item.call.episode or "")
 
     def _internal_failure(self, item: _Pending, exc: Exception) -> ToolResult:
         logger.exception("simulating a call of %r failed", item.call.tool)
@@ -399,13 +537,8 @@ class Simulator:
     # ---- memos ---------------------------------------------------------------------------
     # Memos are keyed by id(spec) and hold the spec itself, so an id is never reused for
     # another spec while its entry lives (specs of a replaced catalog stay valid keys).
-    def _operation(self, spec: ToolSpec) -> EntityOperation | None:
-        entry = self._operations.get(id(spec))
-        if entry is None or entry[0] is not spec:
-            entry = (spec, entity_operation(spec))
-            with self._memo_lock:
-                self._operations[id(spec)] = entry
-        return entry[1]
+    def _operation(self, spec: ToolSpec) -> Operation | None:
+        return self.resource_model.operation(spec.name)
 
     def _fingerprint(self, spec: ToolSpec) -> str:
         entry = self._fingerprints.get(id(spec))
@@ -414,6 +547,10 @@ class Simulator:
             with self._memo_lock:
                 self._fingerprints[id(spec)] = entry
         return entry[1]
+
+
+def _unrecorded(call: ToolCall, body: dict[str, Any], kind: str, engine: str, started: float, episode: str) -> ToolResult:
+    return ToolResult(json.dumps(body, ensure_ascii=False), body, True, kind, engine, False, (time.perf_counter() - started) * 1000.0, call.tool, episode)
 
 
 def _derive_seed(seed: int, call_text: str, repeat: int) -> int:
@@ -431,8 +568,3 @@ def _size(value: Any) -> int:
 
 def _history_digest(episode: Episode) -> str:
     return cache_key([(h.tool, h.arguments, h.response) for h in episode.history])
-
-
-def _not_found(operation: EntityOperation, entity_id: str | None) -> dict[str, Any]:
-    label = operation.entity.replace("_", " ")
-    return error_bodies.not_found(label, entity_id, operation.id_field, "it was deleted earlier in this session")

@@ -1,6 +1,6 @@
 """GTMServer: the MCP face of a Simulator, built on the SDK's low-level ``Server``.
 
-``tools/list`` pages the selected catalog tools (or the two meta-tools); ``tools/call``
+``tools/list`` pages the selected catalog tools (or the meta-tools); ``tools/call``
 runs the Simulator. Every problem with a call — bad arguments, an unknown tool, arguments
 over the size limit, an engine failure — comes back as a ``CallToolResult`` with
 ``is_error=True`` and the error as text, never as a protocol error, so an agent can read it
@@ -42,6 +42,7 @@ from gtm_core.episodes import EpisodeExpiredError
 from . import meta
 from .defaults import DEFAULT_FIRST_PAGE_SIZE, DEFAULT_MAX_ARGUMENT_BYTES, DEFAULT_PAGE_SIZE
 from .episodes import (
+    EXPLICIT_SOURCES,
     SESSION_EPISODE_PREFIX,
     SESSION_HEADER,
     EpisodeHandle,
@@ -63,6 +64,11 @@ INSTRUCTIONS = (
     "Every tool here is simulated by a Generalist Tool Model from its specification. Calls that "
     "share an episode share a world: pass _meta {\"gtm/episode\": ID} (or the X-GTM-Episode header) "
     "to keep rollouts apart."
+)
+
+MISSING_EPISODE = (
+    "this server requires an explicit episode (--require-episode): pass _meta {\"gtm/episode\": ID}, "
+    "post to /mcp/episodes/ID (or /mcp?episode=ID), or send the X-GTM-Episode header"
 )
 
 
@@ -136,7 +142,9 @@ class GTMServer:
     with ``engine``, ``seed``, ``cache`` and ``faults``. ``field`` and ``tools`` (name globs)
     select what is exposed; ``meta_tools`` exposes ``search_tools`` and ``call_tool``
     instead. ``catalog_paths`` are the files a reload reads; ``reload_interval`` (seconds,
-    0 = off) polls them while the server runs. The SDK server is ``self.server``.
+    0 = off) polls them while the server runs. ``require_episode`` refuses calls that name no
+    episode (in ``_meta``, the URL or the X-GTM-Episode header) instead of giving them the
+    session's or the process's. The SDK server is ``self.server``.
     """
 
     def __init__(
@@ -155,6 +163,7 @@ class GTMServer:
         max_argument_bytes: int = DEFAULT_MAX_ARGUMENT_BYTES,
         catalog_paths: Sequence[str | os.PathLike[str]] = (),
         reload_interval: float = 0.0,
+        require_episode: bool = False,
         name: str = SERVER_NAME,
     ) -> None:
         if max_argument_bytes < 1:
@@ -170,6 +179,7 @@ class GTMServer:
         self.meta_tools = meta_tools
         self.max_argument_bytes = max_argument_bytes
         self.reload_interval = reload_interval
+        self.require_episode = require_episode
         self.watcher = CatalogWatcher(list(catalog_paths)) if catalog_paths else None
         self.process_episode = f"process:{uuid.uuid4().hex[:12]}"
         self.notifier = ListChangedNotifier()
@@ -399,6 +409,8 @@ class GTMServer:
             context = hidden_context(ctx)
         except InvalidEpisodeError as exc:
             return call_result(state.simulator.refuse(params.name, "invalid_episode", 400, "INVALID_ARGUMENT", str(exc)))
+        if self.require_episode and episode.source not in EXPLICIT_SOURCES:
+            return call_result(state.simulator.refuse(params.name, "missing_episode", 400, "INVALID_ARGUMENT", MISSING_EPISODE))
         if context is not None:
             try:
                 state.simulator.episode(episode.id, hidden_context=context)
@@ -415,7 +427,24 @@ class GTMServer:
             return too_large
         if self.meta_tools:
             return await self._call_meta(call)
+        if call.name == meta.EPISODE_SNAPSHOT.name and call.selection.resolve(call.name) is None:
+            return self._episode_snapshot(call)
         return await self.answer(call)
+
+    def _episode_snapshot(self, call: IncomingCall) -> types.CallToolResult:
+        """The ``episode_snapshot`` meta-tool: the calling episode's world and its diff since opening."""
+        refused = call.simulator.check_call(meta.EPISODE_SNAPSHOT, call.arguments, episode=call.episode.id)
+        if refused is not None:
+            return call_result(refused)
+        try:
+            world = meta.episode_world(call.simulator, call.episode.id)
+        except EpisodeExpiredError as exc:
+            return self.refuse(call, "episode_expired", 410, "EPISODE_EXPIRED", str(exc))
+        return types.CallToolResult(
+            content=[types.TextContent(type="text", text=json.dumps(world, ensure_ascii=False))],
+            structured_content=world,
+            _meta={"gtm/episode": call.episode.id},
+        )
 
     async def answer(self, call: IncomingCall) -> types.CallToolResult:
         """Answer a call of a served tool (a hook: the default simulates it; the proxy routes it)."""
@@ -449,6 +478,8 @@ class GTMServer:
         refused = simulator.check_call(spec, arguments, episode=episode.id)
         if refused is not None:
             return call_result(refused)
+        if spec is meta.EPISODE_SNAPSHOT:
+            return self._episode_snapshot(call)
         if spec is meta.SEARCH_TOOLS:
             # A keyword search over every tool takes ~0.2 s for 10,000 tools: off the event loop.
             limit = arguments.get("limit", meta.DEFAULT_SEARCH_LIMIT)

@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from gtm_core.cli.engine_flags import engine_config_from_flags, engine_flags
+from gtm_core.cli.store_flags import cache_option, episodes_option
 from gtm_core.episodes import EpisodeLimits
 
 from .defaults import (
@@ -36,7 +37,9 @@ def _setup_logging(level: str) -> None:
     root = logging.getLogger()
     if not root.handlers:
         handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("gtm serve: %(levelname)s %(name)s: %(message)s"))
+        worker = os.environ.get("GTM_WORKER")  # set by --workers for each of its workers
+        name = f"gtm serve[worker {worker}]" if worker else "gtm serve"
+        handler.setFormatter(logging.Formatter(f"{name}: %(levelname)s %(name)s: %(message)s"))
         root.addHandler(handler)
         root.setLevel(logging.WARNING)
     for name in ("mcp_server", "gtm_core"):
@@ -51,6 +54,13 @@ def _setup_logging(level: str) -> None:
               help="stdio (the client starts this command) or streamable HTTP at http://HOST:PORT/mcp.")
 @click.option("--host", default=DEFAULT_HOST, show_default=True, help="HTTP: address to bind; anything but loopback is logged as a warning.")
 @click.option("--port", type=click.IntRange(0, 65535), default=DEFAULT_PORT, show_default=True, help="HTTP: port to bind.")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
+              help="HTTP: run N server processes on one port (SO_REUSEPORT), restarted when they die; needs shared --episodes "
+                   "(redis:// or sqlite:) for N > 1, and turns on --stateless-http.")
+@click.option("--stateless-http", "stateless_http", is_flag=True,
+              help="HTTP: answer handshake-era clients without MCP sessions, so any replica answers any request "
+                   "(no server-sent notifications then; episodes by _meta or X-GTM-Episode).")
+@click.option("--reuse-port", "reuse_port", is_flag=True, hidden=True, help="HTTP: bind with SO_REUSEPORT (what --workers starts its workers with).")
 @click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="NAME:PORT",
               help="HTTP: another Host header value clients may use (repeatable); DNS-rebinding protection refuses others.")
 @click.option("--field", default=None, metavar="F", help="Expose only the tools of this field (case-insensitive).")
@@ -58,13 +68,14 @@ def _setup_logging(level: str) -> None:
 @click.option("--page-size", type=click.IntRange(min=1), default=DEFAULT_PAGE_SIZE, show_default=True, help="Tools per tools/list page after the first.")
 @click.option("--first-page-size", type=click.IntRange(min=1), default=DEFAULT_FIRST_PAGE_SIZE, show_default=True, help="Tools on the first tools/list page.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed: same call, same episode, same seed, same answer.")
-@click.option("--cache", "cache_path", type=click.Path(dir_okay=False), default=None, metavar="FILE", help="SQLite cache of answers.")
+@cache_option
+@episodes_option
 @click.option("--fault-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True, help="Share of calls that fail transiently (rate limit, timeout, server error).")
 @click.option("--max-episodes", type=click.IntRange(min=1), default=EpisodeLimits.max_episodes, show_default=True,
               help="Episodes kept live; beyond it the least recently used is dropped, and its next calls answer episode_expired.")
 @click.option("--episode-idle", type=click.FloatRange(min=0, min_open=True), default=EpisodeLimits.idle_seconds, show_default=True, metavar="S",
               help="Seconds an episode may stay idle before it is dropped (its next calls answer episode_expired).")
-@click.option("--meta-tools", is_flag=True, help="List only search_tools and call_tool, which reach every selected tool (for huge catalogs).")
+@click.option("--meta-tools", is_flag=True, help="List only search_tools and call_tool, which reach every selected tool (for huge catalogs), and episode_snapshot.")
 @click.option("--reload-interval", type=click.FloatRange(min=0), default=0.0, show_default=True, metavar="S",
               help="Poll the --catalog files every S seconds and reload on change (0: off); SIGHUP reloads them too.")
 @click.option("--token-env", default=None, metavar="VAR", help="HTTP: require 'Authorization: Bearer <token>', the token read from environment variable VAR.")
@@ -86,6 +97,8 @@ def _setup_logging(level: str) -> None:
               help="Proxy mode: append every real call and answer as a chat-format training record (synced per record, secrets redacted).")
 @click.option("--upstream-timeout", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True, metavar="S",
               help="Proxy mode: seconds a real call may take before it fails (or falls back).")
+@click.option("--require-episode", is_flag=True,
+              help="Refuse calls that name no episode (in _meta, the URL /mcp/episodes/ID or the X-GTM-Episode header) instead of sharing the session's or the process's.")
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info", show_default=True, help="Logging on stderr.")
 def serve(
     catalogs: tuple[str, ...],
@@ -96,6 +109,9 @@ def serve(
     transport: str,
     host: str,
     port: int,
+    workers: int,
+    stateless_http: bool,
+    reuse_port: bool,
     allowed_hosts: tuple[str, ...],
     field: str | None,
     tool_globs: tuple[str, ...],
@@ -103,6 +119,7 @@ def serve(
     first_page_size: int,
     seed: int,
     cache_path: str | None,
+    episodes: str,
     fault_rate: float,
     max_episodes: int,
     episode_idle: float,
@@ -118,13 +135,15 @@ def serve(
     policy_file: str | None,
     record: str | None,
     upstream_timeout: float,
+    require_episode: bool,
     log_level: str,
 ) -> None:
     """Serve the tools of a catalog over MCP; every call is simulated.
 
     Calls share an episode (a world of created entities) by the request's
-    _meta["gtm/episode"], else the X-GTM-Episode header, else the MCP session, else the
-    process. Logs go to stderr.
+    _meta["gtm/episode"], else the URL (/mcp/episodes/ID or /mcp?episode=ID), else the
+    X-GTM-Episode header, else the MCP session, else the process. Over HTTP, /episodes opens,
+    resets, snapshots, diffs and closes episodes. Logs go to stderr.
 
     With --upstream / --upstream-url it is a proxy in front of real MCP servers: their tools
     are listed, and each call is simulated or forwarded as --policy says (see `mcp_server.proxy`).
@@ -135,6 +154,11 @@ def serve(
     from .run import closing, run_until_stopped
 
     _setup_logging(log_level)
+    if workers > 1:
+        if episodes == "memory":
+            raise click.UsageError("--workers N needs episodes the workers share: add --episodes redis://HOST:PORT/DB (or sqlite:PATH on one machine)")
+        _run_workers(workers, transport, host, port)
+        return
     config = engine_config_from_flags(engine, model, engine_options, engine_config)
     engine_instance = config.build()
     engine_instance.check()  # refuse to start with a model that does not exist (every call would fail)
@@ -160,10 +184,12 @@ def serve(
         serve_proxy(
             commands=upstreams, urls=upstream_urls, env=upstream_env, token_env=token_env, policies=policies, policy_file=policy_file, record=record,
             upstream_timeout=upstream_timeout, transport=transport,
-            http={"host": host, "port": port, "token": token, "max_request_bytes": max_request_bytes, "allowed_hosts": allowed_hosts},
-            engine=engine_instance, seed=seed, cache=cache_path, faults=fault_rate or None, field=field, tools=tool_globs,
+            http={"host": host, "port": port, "token": token, "max_request_bytes": max_request_bytes, "allowed_hosts": allowed_hosts,
+                  "stateless": stateless_http or reuse_port, "reuse_port": reuse_port},
+            engine=engine_instance, seed=seed, cache=cache_path, episodes=episodes, faults=fault_rate or None, field=field, tools=tool_globs,
             episode_limits=EpisodeLimits(max_episodes=max_episodes, idle_seconds=episode_idle),
             page_size=page_size, first_page_size=first_page_size, meta_tools=meta_tools, max_argument_bytes=max_argument_bytes,
+            require_episode=require_episode,
         )  # fmt: skip
         return
     if policies or policy_file or record or upstream_env:
@@ -174,7 +200,7 @@ def serve(
         more = f" (and {len(catalog.problems) - 3} more)" if len(catalog.problems) > 3 else ""
         logger.warning("skipped %d unreadable catalog lines: %s%s", len(catalog.problems), shown, more)
     limits = EpisodeLimits(max_episodes=max_episodes, idle_seconds=episode_idle)
-    simulator = Simulator(catalog, engine=engine_instance, cache=cache_path, seed=seed, faults=fault_rate or None, episode_limits=limits)
+    simulator = Simulator(catalog, engine=engine_instance, cache=cache_path, episodes=episodes, seed=seed, faults=fault_rate or None, episode_limits=limits)
     gtm = GTMServer(
         simulator,
         field=field,
@@ -185,6 +211,7 @@ def serve(
         max_argument_bytes=max_argument_bytes,
         catalog_paths=catalogs,
         reload_interval=reload_interval,
+        require_episode=require_episode,
     )
     exposed = "search_tools and call_tool over" if meta_tools else "exposing"
     logger.info("%s %d tools (engine %s, %s)", exposed, len(gtm.selection), simulator.engine.name, transport)
@@ -196,8 +223,22 @@ def serve(
             transport=transport, url=f"http://{host}:{port}/mcp", max_episodes=max_episodes, idle_seconds=episode_idle,
             meta_tools=meta_tools, token_env=token_env,
         ), err=True)  # fmt: skip
-    http = {"host": host, "port": port, "token": token, "max_request_bytes": max_request_bytes, "allowed_hosts": allowed_hosts}
+    http = {"host": host, "port": port, "token": token, "max_request_bytes": max_request_bytes, "allowed_hosts": allowed_hosts,
+            "stateless": stateless_http or reuse_port, "reuse_port": reuse_port}
     run_until_stopped(lambda: closing(gtm), transport=transport, http=http, sighup=bool(catalogs))
+
+
+def _run_workers(workers: int, transport: str, host: str, port: int) -> None:
+    """The parent of ``--workers N``: start N copies of this command on one port and keep them running."""
+    from .workers import run_workers, worker_command
+
+    if transport != "http":
+        raise click.UsageError("--workers applies to --transport http only")
+    if port == 0:
+        raise click.UsageError("--workers needs a fixed --port (the workers all bind it); 0 would give each its own")
+    code = run_workers(workers, worker_command(sys.argv), describe=f"http://{host}:{port}/mcp")
+    if code:
+        raise SystemExit(code)
 
 
 def _load_in_background(engine: Any) -> None:

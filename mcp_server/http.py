@@ -1,5 +1,8 @@
 """Streamable HTTP: the SDK's ASGI app behind a bearer-token check and a body size limit.
 
+- ``/mcp`` serves MCP; ``/mcp/episodes/<id>`` and ``/mcp?episode=<id>`` serve it with the
+  calls' episode in the URL; ``/episodes`` opens, resets, inspects and closes episodes (see
+  ``mcp_server.episode_http``). Every path gets the protections below.
 - Binds 127.0.0.1 unless told otherwise; another host is logged as a warning.
 - DNS-rebinding protection stays on: the Host header must name the bound host and port (or
   a loopback alias of it, or a name given with ``allowed_hosts``), else 421; a browser
@@ -33,6 +36,7 @@ from gtm_core import GTMError
 
 from .app import GTMServer
 from .defaults import DEFAULT_HOST, DEFAULT_MAX_REQUEST_BYTES, DEFAULT_PATH, DEFAULT_PORT
+from .episode_http import EpisodeUrlMiddleware, episode_routes
 
 __all__ = [
     "DEFAULT_HOST",
@@ -245,19 +249,26 @@ def build_http_app(
     max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
     allowed_hosts: Sequence[str] = (),
     path: str = DEFAULT_PATH,
+    stateless: bool = False,
 ) -> ASGIApp:
     """The ASGI app serving ``gtm`` at ``path``, with the protections described above.
 
     ``allowed_hosts`` adds Host header values ("name:port") that clients may use, for a
-    server reached under a name other than the bound address.
+    server reached under a name other than the bound address. ``stateless`` answers
+    handshake-era clients without an MCP session (no Mcp-Session-Id, no server-sent
+    notifications), so that any replica can answer any of their requests.
     """
+    security = _security(host, port, allowed_hosts)
     app: Any = gtm.server.streamable_http_app(
         streamable_http_path=path,
+        stateless_http=stateless,
         json_response=True,  # one JSON body per POST: no SSE framing; notifications use the GET stream
-        transport_security=_security(host, port, allowed_hosts),
+        transport_security=security,
         max_request_body_size=max_request_bytes,
         host=host,
+        custom_starlette_routes=episode_routes(gtm, security, mcp_path=path),
     )
+    app = EpisodeUrlMiddleware(app, path)
     app = DuplicateIdMiddleware(app)
     app = BodyLimitMiddleware(app, max_request_bytes)
     if token is not None:
@@ -269,16 +280,21 @@ class ListenError(GTMError):
     """The HTTP server cannot listen on the address it was given (taken, unknown, not this machine's)."""
 
 
-def listen_socket(host: str, port: int) -> socket.socket:
+def listen_socket(host: str, port: int, *, reuse_port: bool = False) -> socket.socket:
     """A TCP socket bound to ``host``:``port`` (0: a free port) for ``serve_http``; ListenError saying why not.
 
     Bound here, before serving, so a taken port or a bad host stops ``gtm serve`` with one
     line (uvicorn would exit mid-startup with a traceback), and a port of 0 is known.
+    ``reuse_port`` binds with SO_REUSEPORT, so that other processes (``--workers``) share the port.
     """
+    if reuse_port and not hasattr(socket, "SO_REUSEPORT"):
+        raise ListenError("--workers needs SO_REUSEPORT, which this platform lacks: run one gtm serve per port behind a load balancer instead")
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if reuse_port:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         sock.bind((host.strip("[]"), port))
     except OSError as exc:
         sock.close()
@@ -309,16 +325,20 @@ async def serve_http(
     allowed_hosts: Sequence[str] = (),
     log_level: str = "warning",
     sock: socket.socket | None = None,
+    stateless: bool = False,
+    reuse_port: bool = False,
 ) -> None:
     """Serve ``gtm`` over streamable HTTP with uvicorn until interrupted.
 
     ``sock`` is a socket from ``listen_socket`` (else one is bound here for ``host`` and
-    ``port``); the port it is bound to is the one logged and the one Host headers must name.
+    ``port``, with SO_REUSEPORT when ``reuse_port``, so that other processes (``--workers``)
+    share the port); the port it is bound to is the one logged and the one Host headers must
+    name. ``stateless`` is ``build_http_app``'s.
     """
     import uvicorn
 
     if sock is None:
-        sock = listen_socket(host, port)
+        sock = listen_socket(host, port, reuse_port=reuse_port)
     port = sock.getsockname()[1]
     if not is_loopback(host):
         logger.warning(
@@ -326,9 +346,10 @@ async def serve_http(
             "of %s:%d or one given with --allowed-host", host,
             "" if token else " without a token (set --token-env to require one)", host, port,
         )  # fmt: skip
-    app = build_http_app(gtm, host=host, port=port, token=token, max_request_bytes=max_request_bytes, allowed_hosts=allowed_hosts)
+    app = build_http_app(gtm, host=host, port=port, token=token, max_request_bytes=max_request_bytes, allowed_hosts=allowed_hosts, stateless=stateless)
     config = uvicorn.Config(app, host=host, port=port, log_level=log_level, lifespan="on", access_log=False,
                             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS)  # fmt: skip
     server = uvicorn.Server(config)
-    logger.info("serving MCP over streamable HTTP at http://%s:%d%s", f"[{host}]" if ":" in host else host, port, DEFAULT_PATH)
+    logger.info("serving MCP over streamable HTTP at http://%s:%d%s%s", f"[{host}]" if ":" in host else host, port, DEFAULT_PATH,
+                " (stateless)" if stateless else "")  # fmt: skip
     await server.serve(sockets=[sock])

@@ -1,19 +1,26 @@
-"""The two meta-tools that front a catalog too large to list: ``search_tools`` and ``call_tool``.
+"""The meta-tools: ``search_tools`` and ``call_tool`` front a catalog too large to list;
+``episode_snapshot`` shows the calling episode's world.
 
-With ``--meta-tools`` the server lists only these two; an agent searches the catalog
-(names, descriptions and input schemas of the best matches) and calls any tool through
-``call_tool``. Both are ordinary ToolSpecs, so their arguments are checked like any tool's.
+With ``--meta-tools`` the server lists only these; an agent searches the catalog (names,
+descriptions and input schemas of the best matches) and calls any tool through
+``call_tool``. ``episode_snapshot`` returns the world of the episode the call belongs to
+(``Episode.snapshot()``: its records by resource and key, and the deleted keys) and what
+changed since the episode was opened (``Simulator.episode_diff``), so a reward function or a
+test can check "the ticket is closed" over MCP without parsing answers. It is listed only with
+``--meta-tools``, and callable in any mode when no catalog tool has its name (a catalog tool of
+that name wins). All are ordinary ToolSpecs, so their arguments are checked like any tool's.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from gtm_core import Catalog, ToolSpec
+from gtm_core import Catalog, Simulator, ToolSpec
+from gtm_core.errors import UnknownEpisodeError
 
 from .tools import Selection
 
-__all__ = ["CALL_TOOL", "MAX_SEARCH_LIMIT", "META_TOOLS", "SEARCH_TOOLS", "search"]
+__all__ = ["CALL_TOOL", "EPISODE_SNAPSHOT", "MAX_SEARCH_LIMIT", "META_TOOLS", "SEARCH_TOOLS", "episode_world", "search"]
 
 MAX_SEARCH_LIMIT = 50
 DEFAULT_SEARCH_LIMIT = 10
@@ -76,7 +83,59 @@ CALL_TOOL = ToolSpec(
     required=["name"],
 )
 
-META_TOOLS = {spec.name: spec for spec in (SEARCH_TOOLS, CALL_TOOL)}
+_SNAPSHOT_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "episode": {"type": "string"},
+        "calls": {"type": "integer", "description": "Calls made in the episode so far."},
+        "resources": {
+            "type": "object",
+            "description": "Per resource: its live records by key, and the keys deleted in the episode.",
+            "additionalProperties": {
+                "type": "object",
+                "properties": {"records": {"type": "object"}, "deleted": {"type": "array", "items": {"type": "string"}}},
+                "required": ["records", "deleted"],
+            },
+        },
+    },
+    "required": ["episode", "calls", "resources"],
+}
+_CHANGES = {"type": "array", "items": {"type": "object"}}
+
+EPISODE_SNAPSHOT = ToolSpec(
+    name="episode_snapshot",
+    description=(
+        "The world of this episode as JSON: the records every resource holds now, by key, and the keys "
+        "deleted; and what changed since the episode was opened (records created, changed field by field "
+        "as [old, new], deleted). Takes no arguments; the episode is the call's own."
+    ),
+    parameters={"type": "object", "properties": {}, "additionalProperties": False},
+    response={
+        "type": "object",
+        "properties": {
+            "snapshot": _SNAPSHOT_SCHEMA,
+            "diff": {
+                "type": "object",
+                "properties": {"created": _CHANGES, "changed": _CHANGES, "deleted": _CHANGES},
+                "required": ["created", "changed", "deleted"],
+            },
+        },
+        "required": ["snapshot", "diff"],
+    },
+)
+
+META_TOOLS = {spec.name: spec for spec in (SEARCH_TOOLS, CALL_TOOL, EPISODE_SNAPSHOT)}
+
+
+def episode_world(simulator: Simulator, episode_id: str) -> dict[str, Any]:
+    """The ``episode_snapshot`` answer: the episode's snapshot and its diff since opening.
+
+    An episode no call has reached yet is an empty world (it is not created by looking at it);
+    one dropped for the limits raises EpisodeExpiredError."""
+    try:
+        return {"snapshot": simulator.episode_snapshot(episode_id), "diff": simulator.episode_diff(episode_id)}
+    except UnknownEpisodeError:
+        return {"snapshot": {"episode": episode_id, "calls": 0, "resources": {}}, "diff": {"created": [], "changed": [], "deleted": []}}
 
 
 def search(selection: Selection, query: str, *, field: str | None = None, limit: int = DEFAULT_SEARCH_LIMIT) -> dict[str, Any]:

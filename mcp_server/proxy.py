@@ -159,6 +159,7 @@ class ProxyServer(GTMServer):
         engine: Engine | str = "schema",
         seed: int = 0,
         cache: Any = None,
+        episodes: Any = None,
         faults: float | None = None,
         episode_limits: EpisodeLimits | None = None,
         **options: Any,
@@ -185,7 +186,7 @@ class ProxyServer(GTMServer):
             policy_file.base = self._policies
             policy_file.refresh(force=True)
         self.recorder = recorder
-        simulator = Simulator(Catalog(specs), engine=engine, seed=seed, cache=cache, faults=faults or None, episode_limits=episode_limits)
+        simulator = Simulator(Catalog(specs), engine=engine, seed=seed, cache=cache, episodes=episodes, faults=faults or None, episode_limits=episode_limits)
         super().__init__(simulator, **options)
         self.server.instructions = INSTRUCTIONS
 

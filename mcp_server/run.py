@@ -81,7 +81,7 @@ def run_until_stopped(
         from .http import DEFAULT_HOST, DEFAULT_PORT, listen_socket
 
         options = dict(http or {})
-        sock = listen_socket(options.get("host", DEFAULT_HOST), options.get("port", DEFAULT_PORT))
+        sock = listen_socket(options.get("host", DEFAULT_HOST), options.get("port", DEFAULT_PORT), reuse_port=options.get("reuse_port", False))
         http = {**options, "sock": sock}
     previous = _sigterm_as_ctrl_c()
     try:

@@ -55,3 +55,33 @@ def test_the_proxy_benchmark_runs_quickly_on_both_npm_servers_and_writes_its_jso
     assert all(r["sources"] == {"simulated": 20} for r in rows if r["policy"] == "sim")
     assert all(r["sources"] == {"real": 20} for r in rows if r["policy"] != "sim")
     assert {(o["server"], o["path"], o["policy"]) for o in report["overheads"]} >= {("memory", "stdio", "real"), ("everything", "in-process", "real")}
+
+
+def test_the_rollout_benchmark_runs_small_rollouts_on_every_path_with_no_leaks_and_writes_its_json(tmp_path):
+    """--sizes 1,2 --quick: real (server-memory behind the proxy), sim-http and sim-verl rows, no cross-episode leak,
+    and closing the 256 episodes of the memory measurement leaves none live."""
+    if not (Path(sys.prefix) / "node" / "node_modules" / ".bin" / "mcp-server-memory").exists():
+        pytest.skip("the npm server-memory is not installed; run .ci/setup")
+    out = tmp_path / "rollouts.json"
+    done = _run("rollouts.py", "--sizes", "1,2", "--quick", "--out", str(out), timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads(out.read_text(encoding="utf-8"))
+    rows = report["rows"]
+    assert {(r["path"], r["agents"]) for r in rows} == {(p, n) for p in ("real", "sim-http", "sim-verl") for n in (1, 2)}
+    assert all(r["leaks"] == 0 and r["calls"] == r["agents"] * r["calls_per_rollout"] for r in rows)
+    assert report["memory"]["sim_http_server"]["live_closed"] == 0 and report["memory"]["in_process"]["live_closed"] == 0
+    assert len(report["load_average_start"]) == 3
+
+
+def test_the_scale_benchmark_runs_small_and_writes_its_json(tmp_path):
+    """--episodes 20 --replicas 1,2: a row for in-memory and each replica count, every call answered."""
+    import shutil
+
+    if shutil.which("redis-server") is None or shutil.which("haproxy") is None:
+        pytest.skip("redis-server or haproxy not found: apt-get install redis-server haproxy (or run .ci/setup)")
+    out = tmp_path / "scale.json"
+    done = _run("scale.py", "--episodes", "20", "--concurrency", "8", "--replicas", "1,2", "--out", str(out), timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = json.loads(out.read_text(encoding="utf-8"))["rows"]
+    assert [(r["replicas"], r["episodes"]) for r in rows] == [(1, "memory"), (1, "redis"), (2, "redis")]
+    assert all(r["calls"] == 40 and r["errors"] == 0 for r in rows)

@@ -95,9 +95,9 @@ async def _play(ws: Workspace, sim: Any, batch: list[tuple[int, Group]]) -> list
         for e, w in zip(active, written):
             spec = e["specs"][turn]
             arguments = w.arguments if w.arguments is not None else {}
-            operation = entity_operation(spec)
+            operation = sim.resource_model.operation(spec.name)
             entity = None
-            if operation is not None and operation.kind in ("get", "update", "delete"):
+            if operation is not None and operation.kind != "create" and operation.key_parameter:
                 entity = sim.episode(e["id"]).world.lookup(operation, arguments)[1]
             entities.append(entity)
             calls.append(ToolCall(spec.name, arguments, e["id"]))

@@ -333,3 +333,40 @@ def dedup(paths: tuple[str, ...], fmt: str, strict: bool, output: str, threshold
     for item in dropped:
         click.echo(str(item))
     click.echo(f"kept {len(kept)} of {len(cat)} tools, dropped {len(dropped)} (threshold {threshold}); wrote {output}")
+
+
+@catalog.command()
+@_paths_argument
+@_load_options
+@click.option("--json", "as_json", is_flag=True, help="Print the model as one JSON object (resources, operations, unplaced, not_resource_tools).")
+def resources(paths: tuple[str, ...], fmt: str, strict: bool, as_json: bool) -> None:
+    """Print the resource model the episode world applies: each resource with its key, state
+    field and initial state, the operation of each tool, the tools that look stateful but
+    could not be placed, with the reason, and apart from them the tools that are no resource
+    tool (a read that takes no key, ``get_weather(city)``), with the reason. An ``x-gtm-resource`` annotation in a tool's
+    parameters states or corrects its operation (see the README).
+    """
+    from ..resources import infer_resources
+
+    model = infer_resources(_load(paths, fmt, strict))
+    if as_json:
+        _echo_json(model.to_dict())
+        return
+    for resource in model.resources.values():
+        state = f", state {resource.state_field} (starts {resource.initial_state!r})" if resource.state_field else ""
+        key = resource.key if resource.key is not None else "(all fields)"
+        click.echo(f"{resource.name}: key {key}{' (chosen by the caller)' if resource.client_key else ''}{state}")
+        for name in resource.tools:
+            operation = model.operations[name]
+            extra = f" -> {operation.to_state}" if operation.to_state else ""
+            click.echo(f"  {operation.kind:<12} {name}{extra}    ({_one_line(operation.reason, 100)})")
+    if model.unplaced:
+        click.echo(f"unplaced ({len(model.unplaced)}):")
+        for item in model.unplaced:
+            click.echo(f"  {item.tool}: {_one_line(item.reason, 140)}")
+    if model.not_resource:
+        click.echo(f"not a resource tool ({len(model.not_resource)}):")
+        for item in model.not_resource:
+            click.echo(f"  {item.tool}: {_one_line(item.reason, 140)}")
+    click.echo(f"{len(model.resources)} resources, {len(model.operations)} tools placed, {len(model.unplaced)} unplaced, "
+               f"{len(model.not_resource)} not resource tools")  # fmt: skip

@@ -10,6 +10,7 @@ import click
 
 from ..results import ToolCall, ToolResult
 from .engine_flags import engine_config_from_flags, engine_flags
+from .store_flags import cache_option, episodes_option
 
 
 def _print_result(result: ToolResult, as_json: bool) -> None:
@@ -56,7 +57,8 @@ def _parse_arguments(text: str) -> Any:
 @engine_flags
 @click.option("--episode", default=None, metavar="ID", help="Episode id (the world of entities that calls share).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed: same call, same seed, same answer.")
-@click.option("--cache", "cache_path", type=click.Path(dir_okay=False), default=None, metavar="FILE", help="SQLite cache of answers.")
+@cache_option
+@episodes_option
 @click.option("--fault-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True, help="Share of calls that fail transiently.")
 @click.option("--no-checks", is_flag=True, help="Skip the argument checks (the engine sees every call).")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole ToolResult as one JSON object (a line per call).")
@@ -72,6 +74,7 @@ def simulate(
     episode: str | None,
     seed: int,
     cache_path: str | None,
+    episodes: str,
     fault_rate: float,
     no_checks: bool,
     as_json: bool,
@@ -80,7 +83,8 @@ def simulate(
 
     The answer is printed as JSON; a bad call prints the tool's error (flagged on stderr, or
     "is_error" with --json). Episodes live for one run: use --calls for a sequence of calls
-    whose entities persist (create, then get, update, delete, list).
+    whose entities persist (create, then get, update, delete, list), or --episodes sqlite:PATH
+    to keep them across commands.
     """
     from ..catalog import Catalog
     from ..simulator import Simulator
@@ -92,7 +96,7 @@ def simulate(
     built = config.build()
     built.check()  # a model that does not exist stops here, in one line
     catalog = Catalog.load(*catalogs) if catalogs else Catalog.shipped()
-    with Simulator(catalog, engine=built, cache=cache_path, seed=seed, faults=fault_rate or None, check=not no_checks) as sim:
+    with Simulator(catalog, engine=built, cache=cache_path, episodes=episodes, seed=seed, faults=fault_rate or None, check=not no_checks) as sim:
         for call in calls:
             _print_result(sim.simulate(call), as_json)
     sys.stdout.flush()

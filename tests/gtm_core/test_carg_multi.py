@@ -100,7 +100,8 @@ class InventsIds(ChatEngine):
 
 
 def test_a_final_call_with_an_id_no_earlier_call_returned_fails_consistency(tmp_path):
-    """The teacher fetches ord_new after creating ord_1: the episode fails and makes no records."""
+    """The teacher fetches ord_new after creating ord_1: the episode's world (closed once it holds
+    orders) answers not_found, so the episode fails and makes no records."""
     catalog = tmp_path / "orders.jsonl"
     Catalog([TOOLS[2], TOOLS[5]]).save(catalog)
     summary = synthesize(tmp_path / "out", SynthSettings(from_catalog=(str(catalog),), single=0, errors=0, multi=1, embedder="tfidf", coherence=0.1),
@@ -108,7 +109,8 @@ def test_a_final_call_with_an_id_no_earlier_call_returned_fails_consistency(tmp_
     episode = json.loads((tmp_path / "out" / "multi.jsonl").read_text(encoding="utf-8"))
     assert episode["tools"] == ["create_order", "get_order"]
     assert episode["turns"][1]["writer"]["by"] == "inventor"
-    assert episode["checks"]["consistency"]["problems"] == ["order_id='ord_new' was never returned by an earlier call (earlier: 'ord_1')"]
+    assert episode["turns"][1]["is_error"] and episode["turns"][1]["error_kind"] == "not_found"
+    assert episode["checks"]["consistency"]["problems"] == ["the final call was answered with an error"]
     assert not episode["passed"] and episode["records"] == []
     assert summary["stages"]["multi"]["consistency_pass_rate"] == 0.0
 

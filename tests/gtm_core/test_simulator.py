@@ -205,7 +205,7 @@ def test_episodes_do_not_share_entities(shipped):
 def test_concurrent_calls_from_threads_and_tasks_are_safe(shipped):
     """Eight threads and one asyncio batch of 400 calls over 20 episodes all get answers."""
     sim = Simulator(shipped)
-    specs = [s for s in shipped if entity_operation(s) is None][:40]
+    specs = [s for s in shipped if sim.resource_model.operation(s.name) is None][:40]
     calls = [ToolCall(s.name, sample_arguments(s, rng=i), f"e{i % 20}") for i, s in enumerate(specs * 10)]
     errors: list[str] = []
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from gtm_core import ToolSpec
-from gtm_core.world import EntityWorld, entity_operation
+from gtm_core import Catalog, Simulator, ToolSpec
+from gtm_core.episodes import EpisodeLimits
+from gtm_core.world import entity_operation
 
 
 def _spec(name, *params, required=None):
@@ -38,59 +39,77 @@ def test_tools_that_are_not_entity_operations_get_none(spec):
     assert entity_operation(spec) is None
 
 
-def _ops():
-    return {
-        kind: entity_operation(_spec(name, *params))
-        for kind, name, params in [
-            ("create", "create_task", ("title",)),
-            ("get", "get_task", ("task_id",)),
-            ("update", "update_task", ("task_id", "title")),
-            ("delete", "delete_task", ("task_id",)),
-            ("list", "list_tasks", ("status",)),
-        ]
-    }
+def _task_sim(**options):
+    schema = {"type": "object", "properties": {"task_id": {"type": "string"}, "title": {"type": "string"},
+              "status": {"type": "string", "enum": ["open", "done"]}}, "required": ["task_id", "title", "status"]}  # fmt: skip
+    listing = {"type": "object", "properties": {"tasks": {"type": "array", "items": schema}, "total": {"type": "integer"}}, "required": ["tasks", "total"]}
+    specs = [
+        ToolSpec("create_task", "d", parameters={"type": "object", "properties": {"title": {"type": "string"}}}, required=["title"], response=schema),
+        ToolSpec("get_task", "d", parameters={"type": "object", "properties": {"task_id": {"type": "string"}}}, required=["task_id"], response=schema),
+        ToolSpec("update_task", "d", parameters={"type": "object", "properties": {"task_id": {"type": "string"}, "title": {"type": "string"}}},
+                 required=["task_id"], response=schema),  # fmt: skip
+        ToolSpec("complete_task", "d", parameters={"type": "object", "properties": {"task_id": {"type": "string"}}}, required=["task_id"], response=schema),
+        ToolSpec("delete_task", "d", parameters={"type": "object", "properties": {"task_id": {"type": "string"}}}, required=["task_id"]),
+        ToolSpec("list_tasks", "d", parameters={"type": "object", "properties": {"status": {"type": "string"}}}, response=listing),
+    ]
+    return Simulator(Catalog(specs), **options)
 
 
 def test_create_get_update_delete_list_stay_consistent():
     """A created task comes back from get, changes with update, shows in list and goes with delete."""
-    world, op = EntityWorld(), _ops()
-    created = world.apply(op["create"], {"title": "Pay rent"}, {"task_id": "t1", "title": "x", "status": "open"})
-    assert created["title"] == "Pay rent"
-    got = world.apply(op["get"], {"task_id": "t1"}, {"task_id": "t1", "title": "other", "status": "done"})
-    assert got == {"task_id": "t1", "title": "Pay rent", "status": "open"}
-    world.apply(op["update"], {"task_id": "t1", "title": "Pay rent today"}, {"task_id": "t1", "title": "zzz"})
-    listed = world.apply(op["list"], {}, {"tasks": [{"task_id": "t9", "title": "fake", "status": "open"}], "total": 1})
-    assert listed["tasks"][0] == {"task_id": "t1", "title": "Pay rent today", "status": "open"}
-    assert listed["total"] >= 1
-    world.apply(op["delete"], {"task_id": "t1"}, {"task_id": "t1", "deleted": True})
-    assert world.lookup(op["get"], {"task_id": "t1"}) == ("t1", None, True)
-    assert len(world) == 0
+    sim = _task_sim()
+    created = sim.simulate("create_task", {"title": "Pay rent"}).structured
+    assert created["title"] == "Pay rent" and created["status"] == "open"
+    key = created["task_id"]
+    assert sim.simulate("get_task", {"task_id": key}).structured == created
+    sim.simulate("update_task", {"task_id": key, "title": "Pay rent today"})
+    assert sim.simulate("complete_task", {"task_id": key}).structured["status"] == "done"
+    listed = sim.simulate("list_tasks", {}).structured
+    assert listed["tasks"] == [{"task_id": key, "title": "Pay rent today", "status": "done"}] and listed["total"] == 1
+    sim.simulate("delete_task", {"task_id": key})
+    gone = sim.simulate("get_task", {"task_id": key})
+    assert gone.is_error and gone.error_kind == "not_found"
+    assert len(sim.episode("default").world) == 0
 
 
 def test_lists_filter_known_records_by_equal_arguments():
-    """list_tasks(status="done") shows only the done tasks the episode knows."""
-    world, op = EntityWorld(), _ops()
-    world.apply(op["create"], {"title": "a"}, {"task_id": "t1", "status": "open"})
-    world.apply(op["create"], {"title": "b"}, {"task_id": "t2", "status": "done"})
-    listed = world.apply(op["list"], {"status": "done"}, {"tasks": [{"task_id": "g", "status": "done"}] * 3})
-    assert [t["task_id"] for t in listed["tasks"]][0] == "t2"
-    assert "t1" not in [t["task_id"] for t in listed["tasks"]]
+    """list_tasks(status="done") shows only the done tasks the episode knows, and counts them."""
+    sim = _task_sim()
+    first = sim.simulate("create_task", {"title": "a"}).structured["task_id"]
+    second = sim.simulate("create_task", {"title": "b"}).structured["task_id"]
+    sim.simulate("complete_task", {"task_id": second})
+    listed = sim.simulate("list_tasks", {"status": "done"}).structured
+    assert [t["task_id"] for t in listed["tasks"]] == [second] and listed["total"] == 1
+    assert first in sim.simulate("list_tasks", {"status": "open"}).content
 
 
 def test_the_first_answer_about_an_unknown_id_becomes_the_truth():
-    """A get of an id never created records what the tool said, so a second get agrees."""
-    world, op = EntityWorld(), _ops()
-    first = world.apply(op["get"], {"task_id": "t7"}, {"task_id": "t7", "title": "Water plants"})
-    second = world.apply(op["get"], {"task_id": "t7"}, {"task_id": "t7", "title": "Something else"})
-    assert first == second
+    """Open rule: a get of an id never created records what the tool said, so a second get agrees."""
+    sim = _task_sim()
+    first = sim.simulate("get_task", {"task_id": "t7"}, episode="e")
+    second = sim.simulate("get_task", {"task_id": "t7"}, episode="e")
+    assert not first.is_error and first.structured == second.structured
+
+
+def test_the_closed_rule_answers_a_made_up_key_with_not_found():
+    """Once an episode has tasks (auto rule), or always with the closed rule, a made-up id is not found."""
+    sim = _task_sim()
+    sim.simulate("create_task", {"title": "a"}, episode="auto")
+    made_up = sim.simulate("get_task", {"task_id": "nope"}, episode="auto")
+    assert made_up.is_error and made_up.error_kind == "not_found"
+    closed = _task_sim(unknown_keys="closed")
+    assert closed.simulate("get_task", {"task_id": "t7"}).error_kind == "not_found"
+    open_episode = closed.episode("free", unknown_keys="open")
+    assert open_episode.world.unknown_keys == "open"
+    assert not closed.simulate("get_task", {"task_id": "t7"}, episode="free").is_error
 
 
 def test_the_world_stops_remembering_when_full():
-    """With max_records=2 a third entity is answered but not stored."""
-    world, op = EntityWorld(max_records=2), _ops()
+    """With max_entities=2 a third task is answered but not stored."""
+    sim = _task_sim(episode_limits=EpisodeLimits(max_entities=2))
     for i in range(3):
-        world.apply(op["create"], {"title": str(i)}, {"task_id": f"t{i}"})
-    assert len(world) == 2
+        assert not sim.simulate("create_task", {"title": str(i)}).is_error
+    assert len(sim.episode("default").world) == 2
 
 
 def test_a_create_never_takes_a_foreign_key_for_its_own_id():
@@ -103,10 +122,10 @@ def test_a_create_never_takes_a_foreign_key_for_its_own_id():
 
 def test_a_record_never_changes_the_json_type_of_an_answer_field():
     """An id sent as 42 stays 42, and a text id is not forced into an integer field."""
-    world = EntityWorld()
-    spec = ToolSpec("get_job", "d", parameters={"type": "object", "properties": {"id": {"type": "integer"}}}, required=["id"])
-    op = entity_operation(spec)
-    assert world.apply(op, {"id": 42}, {"id": 7, "title": "Cook"}) == {"id": 42, "title": "Cook"}
-    text_spec = ToolSpec("get_quote", "d", parameters={"type": "object", "properties": {"id": {"type": "string"}}}, required=["id"])
-    text_op = entity_operation(text_spec)
-    assert world.apply(text_op, {"id": "41444"}, {"id": 5, "text": "hi"})["id"] == 5
+    job = ToolSpec("get_job", "d", parameters={"type": "object", "properties": {"id": {"type": "integer"}}}, required=["id"],
+                   response={"type": "object", "properties": {"id": {"type": "integer"}, "title": {"type": "string"}}, "required": ["id", "title"]})  # fmt: skip
+    quote = ToolSpec("get_quote", "d", parameters={"type": "object", "properties": {"id": {"type": "string"}}}, required=["id"],
+                     response={"type": "object", "properties": {"id": {"type": "integer"}, "text": {"type": "string"}}, "required": ["id", "text"]})  # fmt: skip
+    sim = Simulator(Catalog([job, quote]))
+    assert sim.simulate("get_job", {"id": 42}).structured["id"] == 42
+    assert isinstance(sim.simulate("get_quote", {"id": "41444"}).structured["id"], int)

@@ -21,13 +21,13 @@ def big_catalog() -> Catalog:
     return Catalog([WEATHER, odd, *varied_specs(2_000)])
 
 
-async def test_meta_mode_lists_only_search_tools_and_call_tool(era, big_catalog):
-    """However large the catalog, tools/list holds the two meta-tools."""
+async def test_meta_mode_lists_only_the_meta_tools(era, big_catalog):
+    """However large the catalog, tools/list holds the three meta-tools."""
     gtm = GTMServer(big_catalog, meta_tools=True)
     with fail_after(5):
         async with Client(gtm.server, mode=era) as client:
             tools = await list_all(client)
-    assert sorted(t.name for t in tools) == ["call_tool", "search_tools"]
+    assert sorted(t.name for t in tools) == ["call_tool", "episode_snapshot", "search_tools"]
     assert next(t for t in tools if t.name == "search_tools").output_schema is not None
 
 
@@ -65,3 +65,52 @@ async def test_call_tool_simulates_the_named_tool_with_the_same_error_handling(e
     assert bad_limit.is_error and bad_limit.meta["gtm/error_kind"] == "invalid_value"
     assert no_name.is_error and no_name.meta["gtm/error_kind"] == "missing_required"
     assert direct.is_error and direct.meta["gtm/error_kind"] == "unknown_tool"
+
+
+def _ticket_catalog() -> Catalog:
+    ticket = {"type": "object", "properties": {"ticket_id": {"type": "string"}, "subject": {"type": "string"},
+              "status": {"type": "string", "enum": ["open", "closed"]}}, "required": ["ticket_id", "subject", "status"]}  # fmt: skip
+    key = {"type": "object", "properties": {"ticket_id": {"type": "string"}}}
+    return Catalog([
+        ToolSpec("create_ticket", "Open a ticket.", parameters={"type": "object", "properties": {"subject": {"type": "string"}}}, required=["subject"], response=ticket),
+        ToolSpec("close_ticket", "Close a ticket.", parameters=key, required=["ticket_id"], response=ticket),
+    ])  # fmt: skip
+
+
+@pytest.mark.parametrize("meta_tools", [True, False], ids=["meta-tools", "all tools"])
+async def test_episode_snapshot_returns_the_calling_episodes_world_and_its_diff(era, meta_tools):
+    """Over a real client, episode_snapshot shows the records this episode made (and not another's), closed."""
+    gtm = GTMServer(_ticket_catalog(), meta_tools=meta_tools)
+
+    async def call(client, name, arguments, episode):
+        if meta_tools and name != "episode_snapshot":
+            arguments, name = {"name": name, "arguments": arguments}, "call_tool"
+        return await client.call_tool(name, arguments, meta={"gtm/episode": episode})
+
+    with fail_after(5):
+        async with Client(gtm.server, mode=era) as client:
+            gtm.simulator.open_episode("ep-1")
+            made = (await call(client, "create_ticket", {"subject": "Printer on fire"}, "ep-1")).structured_content
+            await call(client, "close_ticket", {"ticket_id": made["ticket_id"]}, "ep-1")
+            await call(client, "create_ticket", {"subject": "Other episode"}, "ep-2")
+            got = await call(client, "episode_snapshot", {}, "ep-1")
+            fresh = await call(client, "episode_snapshot", {}, "never-used")
+            bad = await call(client, "episode_snapshot", {"x": 1}, "ep-1")
+    assert not got.is_error and got.structured_content == json.loads(got.content[0].text)
+    snapshot, diff = got.structured_content["snapshot"], got.structured_content["diff"]
+    assert snapshot["episode"] == "ep-1" and snapshot["calls"] == 2
+    assert snapshot["resources"]["ticket"]["records"] == {made["ticket_id"]: {**made, "status": "closed"}}
+    assert [(c["resource"], c["key"]) for c in diff["created"]] == [("ticket", made["ticket_id"])]
+    assert diff["created"][0]["record"]["status"] == "closed"
+    assert fresh.structured_content["snapshot"] == {"episode": "never-used", "calls": 0, "resources": {}}
+    assert bad.is_error
+
+
+async def test_a_catalog_tool_named_episode_snapshot_wins_over_the_meta_tool(era):
+    own = ToolSpec("episode_snapshot", "The catalog's own tool.", parameters={"type": "object", "properties": {"q": {"type": "string"}}},
+                   response={"type": "object", "properties": {"mine": {"type": "boolean"}}, "required": ["mine"]})  # fmt: skip
+    gtm = GTMServer(Catalog([own]))
+    with fail_after(5):
+        async with Client(gtm.server, mode=era) as client:
+            result = await client.call_tool("episode_snapshot", {"q": "x"})
+    assert not result.is_error and set(result.structured_content) == {"mine"}

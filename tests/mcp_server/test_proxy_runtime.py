@@ -58,7 +58,7 @@ async def test_a_selection_and_the_meta_tools_work_in_front_of_a_real_server_as_
             called = await client.call_tool("call_tool", {"name": "echo", "arguments": {"text": "via meta"}})
     assert [t.name for t in listed] == ["echo", "noise"]
     assert listed[0].input_schema == {"type": "object", "properties": {"text": {"type": "string"}}}
-    assert meta_listed == ["search_tools", "call_tool"]
+    assert meta_listed == ["search_tools", "call_tool", "episode_snapshot"]
     assert found.structured_content["tools"][0]["name"] == "echo"
     assert called.meta["gtm/source"] == "real" and called.content[0].text == '{"echo": {"text": "via meta"}}'
 
