@@ -45,7 +45,7 @@ def startup_banner(
     lines = [
         f"gtm serve: {shown} from {catalog}",
         f"  engine: {engine}",
-        "  episodes: _meta[\"gtm/episode\"] of a call, else the X-GTM-Episode header, else the MCP session, "
+        "  episodes: _meta[\"gtm/episode\"] of a call, else the URL (/mcp/episodes/ID), else the X-GTM-Episode header, else the MCP session, "
         f"else one for the process; at most {max_episodes:,}, dropped after {idle_seconds:g} s idle",
     ]
     if transport == "http":

@@ -215,6 +215,12 @@ def serve(
     )
     exposed = "search_tools and call_tool over" if meta_tools else "exposing"
     logger.info("%s %d tools (engine %s, %s)", exposed, len(gtm.selection), simulator.engine.name, transport)
+    sock = None
+    if transport == "http":  # bound now, so the block below names the real port (--port 0) and a busy port fails first
+        from .http import listen_socket
+
+        sock = listen_socket(host, port, reuse_port=reuse_port)
+        port = sock.getsockname()[1]
     if logger.isEnabledFor(logging.INFO):
         from .banner import startup_banner
 
@@ -224,7 +230,7 @@ def serve(
             meta_tools=meta_tools, token_env=token_env,
         ), err=True)  # fmt: skip
     http = {"host": host, "port": port, "token": token, "max_request_bytes": max_request_bytes, "allowed_hosts": allowed_hosts,
-            "stateless": stateless_http or reuse_port, "reuse_port": reuse_port}
+            "stateless": stateless_http or reuse_port, "reuse_port": reuse_port, "sock": sock}
     run_until_stopped(lambda: closing(gtm), transport=transport, http=http, sighup=bool(catalogs))
 
 

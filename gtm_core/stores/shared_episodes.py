@@ -16,6 +16,10 @@ episode that made calls answers ``episode_expired`` in the same way.
 
 from __future__ import annotations
 
+import random
+import threading
+import time
+import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
@@ -28,6 +32,8 @@ __all__ = ["MAX_ATTEMPTS", "SharedEpisodeStore"]
 
 T = TypeVar("T")
 MAX_ATTEMPTS = 16
+_STRIPES = 64
+_MAX_BACKOFF_S = 0.1
 
 
 class SharedEpisodeStore(ABC):
@@ -39,6 +45,9 @@ class SharedEpisodeStore(ABC):
     def __init__(self, limits: EpisodeLimits | None = None) -> None:
         self.limits = limits or EpisodeLimits()
         self.conflicts = 0  # saves refused because another process saved the episode first
+        # Calls of this process on one episode take turns (striped by id), so versions only ever
+        # conflict between processes; those retry after a short random wait that grows.
+        self._turns = [threading.RLock() for _ in range(_STRIPES)]
 
     # ---- what a backend provides -----------------------------------------------------------
     @abstractmethod
@@ -69,15 +78,17 @@ class SharedEpisodeStore(ABC):
         ``held`` (the copy a call loaded earlier) is not trusted: the latest state is loaded.
         """
         episode_id = episode_id or DEFAULT_EPISODE
-        for _ in range(MAX_ATTEMPTS):
-            data, version = self._load(episode_id)
-            episode = episode_from_json(data, self.limits) if data is not None else Episode(episode_id, limits=self.limits)
-            if hidden_context is not None:
-                episode.hidden_context = dict(hidden_context)
-            result = change(episode)
-            if self._save(episode_id, episode_to_json(episode), version, episode.calls > 0):
-                return result
-            self.conflicts += 1
+        with self._turns[zlib.crc32(episode_id.encode("utf-8", "surrogatepass")) % _STRIPES]:
+            for attempt in range(MAX_ATTEMPTS):
+                data, version = self._load(episode_id)
+                episode = episode_from_json(data, self.limits) if data is not None else Episode(episode_id, limits=self.limits)
+                if hidden_context is not None:
+                    episode.hidden_context = dict(hidden_context)
+                result = change(episode)
+                if self._save(episode_id, episode_to_json(episode), version, episode.calls > 0):
+                    return result
+                self.conflicts += 1
+                time.sleep(random.uniform(0, min(_MAX_BACKOFF_S, 0.002 * 2**attempt)))
         raise StoreUnavailableError(
             f"{self.what}: episode {episode_id!r} was changed by other calls {MAX_ATTEMPTS} times while this one was saved; "
             "too many concurrent calls of one episode. Retry the call"
