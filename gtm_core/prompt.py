@@ -22,10 +22,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .answers import error_reachable
 from .generation import GenerationRequest, HistoryItem
 from .spec import ToolSpec
 
 __all__ = [
+    "ERROR_RULE",
+    "ERROR_SHAPE",
+    "ROLE",
     "PromptSettings",
     "approx_tokens",
     "build_messages",
@@ -39,12 +43,21 @@ TokenCounter = Callable[[str], int]
 
 ROLE = (
     "You are a simulator of the API tool described below. You answer each call exactly as the "
-    "real tool would: with the JSON body of its response and nothing else (no prose, no code "
-    "fences). Values must be realistic and agree with the call's arguments and with the "
-    "earlier calls of this session. If the call cannot succeed (for example an id that does not "
-    'exist, or a value that makes no sense for this tool), answer with the tool\'s own error: '
-    '{"error": {"code": <HTTP status>, "message": "<what was wrong>"}}.'
+    "real tool would: with the JSON body of its successful response and nothing else (no prose, "
+    "no code fences). The call's arguments have passed the tool's parameter checks. Values must "
+    "be realistic, computed correctly from the arguments (arithmetic, unit and currency "
+    "conversions, well-known facts) and agree with the earlier calls of this session."
 )
+ERROR_RULE = "If the call names something that does not exist, answer with the tool's error object instead."
+"""Shown only where an error can be the right answer (``gtm_core.answers.error_reachable``).
+
+It carries no JSON: a literal error object in the prompt was the one concrete JSON value that
+small models saw, and they copied it for valid calls (Qwen2.5-Coder-0.5B answered
+``get_current_weather {"city": "Oslo"}`` with "City 'Oslo' not found." until it went). A
+constrained decoder's grammar gives the error its shape; ERROR_SHAPE says it in words to a
+model that decodes freely.
+"""
+ERROR_SHAPE = 'The error object is {"error": {"code": <HTTP status>, "message": "<what was wrong>"}}.'
 NOISY = (
     "For this call, answer like a low-quality result: well-formed, but partly irrelevant, "
     "incomplete or out of date."
@@ -192,10 +205,20 @@ def build_messages(
     settings: PromptSettings = PromptSettings(),
     *,
     count: TokenCounter = approx_tokens,
+    allow_error: bool | None = None,
+    error_shape: bool = False,
 ) -> list[dict[str, str]]:
-    """The chat messages that ask a model for this call's response."""
+    """The chat messages that ask a model for this call's response.
+
+    ``allow_error`` adds the rule for answering with an error (None: where
+    ``error_reachable(request)`` says an error can be right); ``error_shape`` spells out the
+    error object's JSON, for models whose decoding no grammar shapes.
+    """
     spec = request.spec
-    system = [ROLE, "", render_spec(spec, limit=settings.spec_chars)]
+    if allow_error is None:
+        allow_error = error_reachable(request)
+    role = ROLE + (" " + ERROR_RULE + (" " + ERROR_SHAPE if error_shape else "") if allow_error else "")
+    system = [role, "", render_spec(spec, limit=settings.spec_chars)]
     if request.hidden_context:
         system += ["", f"Facts of this session (the caller does not see them; answers must agree with them): {_compact(request.hidden_context, 2000)}"]
     if request.entity:
@@ -233,7 +256,7 @@ def training_record(
     """
     request = GenerationRequest(spec=spec, arguments=dict(arguments), history=tuple(history),
                                 hidden_context=hidden_context, entity=entity)  # fmt: skip
-    messages = build_messages(request, settings)
+    messages = build_messages(request, settings, allow_error=True if is_error else None)
     answer = response if isinstance(response, str) else json.dumps(response, ensure_ascii=False)
     messages.append({"role": "assistant", "content": answer})
     return {"messages": messages, "tool": spec.name, "is_error": bool(is_error), **extra}
