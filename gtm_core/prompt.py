@@ -22,13 +22,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .answers import error_reachable
 from .generation import GenerationRequest, HistoryItem
 from .spec import ToolSpec
 
 __all__ = [
     "ERROR_RULE",
-    "ERROR_SHAPE",
     "ROLE",
     "PromptSettings",
     "approx_tokens",
@@ -48,16 +46,17 @@ ROLE = (
     "be realistic, computed correctly from the arguments (arithmetic, unit and currency "
     "conversions, well-known facts) and agree with the earlier calls of this session."
 )
-ERROR_RULE = "If the call names something that does not exist, answer with the tool's error object instead."
-"""Shown only where an error can be the right answer (``gtm_core.answers.error_reachable``).
+ERROR_RULE = (
+    "If the call names something that does not exist, answer with the tool's error object "
+    'instead: {"error": {"code": <HTTP status>, "message": "<what was wrong>"}}.'
+)
+"""For models that decode freely, where an error can be right (``gtm_core.answers.error_reachable``).
 
-It carries no JSON: a literal error object in the prompt was the one concrete JSON value that
-small models saw, and they copied it for valid calls (Qwen2.5-Coder-0.5B answered
-``get_current_weather {"city": "Oslo"}`` with "City 'Oslo' not found." until it went). A
-constrained decoder's grammar gives the error its shape; ERROR_SHAPE says it in words to a
-model that decodes freely.
+Under a grammar the rule is left out: the answer schema already offers the error branch, and
+with the rule in the prompt small models took it for valid calls (Qwen2.5-Coder-0.5B answered
+``get_current_weather {"city": "Oslo"}`` with "City not found" under every wording tried, and
+a literal error object was the one concrete JSON value in the prompt, which they copied).
 """
-ERROR_SHAPE = 'The error object is {"error": {"code": <HTTP status>, "message": "<what was wrong>"}}.'
 NOISY = (
     "For this call, answer like a low-quality result: well-formed, but partly irrelevant, "
     "incomplete or out of date."
@@ -205,20 +204,15 @@ def build_messages(
     settings: PromptSettings = PromptSettings(),
     *,
     count: TokenCounter = approx_tokens,
-    allow_error: bool | None = None,
-    error_shape: bool = False,
+    error_rule: bool = False,
 ) -> list[dict[str, str]]:
     """The chat messages that ask a model for this call's response.
 
-    ``allow_error`` adds the rule for answering with an error (None: where
-    ``error_reachable(request)`` says an error can be right); ``error_shape`` spells out the
-    error object's JSON, for models whose decoding no grammar shapes.
+    ``error_rule`` adds ERROR_RULE, for a model that decodes freely on a call where an error
+    can be right.
     """
     spec = request.spec
-    if allow_error is None:
-        allow_error = error_reachable(request)
-    role = ROLE + (" " + ERROR_RULE + (" " + ERROR_SHAPE if error_shape else "") if allow_error else "")
-    system = [role, "", render_spec(spec, limit=settings.spec_chars)]
+    system = [ROLE + (" " + ERROR_RULE if error_rule else ""), "", render_spec(spec, limit=settings.spec_chars)]
     if request.hidden_context:
         system += ["", f"Facts of this session (the caller does not see them; answers must agree with them): {_compact(request.hidden_context, 2000)}"]
     if request.entity:
@@ -256,7 +250,7 @@ def training_record(
     """
     request = GenerationRequest(spec=spec, arguments=dict(arguments), history=tuple(history),
                                 hidden_context=hidden_context, entity=entity)  # fmt: skip
-    messages = build_messages(request, settings, allow_error=True if is_error else None)
+    messages = build_messages(request, settings)
     answer = response if isinstance(response, str) else json.dumps(response, ensure_ascii=False)
     messages.append({"role": "assistant", "content": answer})
     return {"messages": messages, "tool": spec.name, "is_error": bool(is_error), **extra}

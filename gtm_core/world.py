@@ -135,11 +135,14 @@ class EntityWorld:
 
     # ---- operations ------------------------------------------------------------------
     def _create(self, op: EntityOperation, arguments: Mapping[str, Any], response: dict[str, Any]) -> Any:
-        entity_id = _as_id(response.get(op.id_field, response.get("id")))
+        # the new id may be spelled ticket_id, ticketId or id, whatever the create's parameters say
+        names = (op.id_field, _camel(op.id_field), "id")
+        entity_id = next((_as_id(response.get(name)) for name in names if _as_id(response.get(name)) is not None), None)
         if entity_id is None:
             return response
         record = {**_fields_of(response, op), **_writable(arguments, op)}
-        record.setdefault(op.id_field, entity_id)
+        if not any(name in record for name in names):
+            record[op.id_field] = entity_id
         self._store(op.entity, entity_id, record)
         return _overlay(response, record)
 
@@ -178,6 +181,12 @@ class EntityWorld:
         if self._records.get(entity, {}).pop(entity_id, None) is not None:
             self._count -= 1
         self._deleted.setdefault(entity, set()).add(entity_id)
+
+
+def _camel(name: str) -> str:
+    """``ticket_id`` -> ``ticketId``."""
+    head, *rest = name.split("_")
+    return head + "".join(word.title() for word in rest)
 
 
 def _as_id(value: Any) -> str | None:

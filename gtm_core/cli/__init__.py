@@ -26,6 +26,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "train": ("gtm_core.cli.train", "Fine-tune a model (full or LoRA) on GTM chat JSONL into a servable folder."),
     "eval": ("gtm_core.cli.evaluate", "Evaluate engines on held-out tools with the paper's Table 1 metrics."),
     "synth": ("gtm_core.cli.synth", "Make GTM training data with the CARG pipeline (any engine as the teacher)."),
+    "models": ("gtm_core.cli.models", "Known models (Qwen2.5-Coder, SmolLM2): list, install, path, remove."),
     "proxy": ("mcp_server.proxy_cli", "Hybrid real/simulated tools: how simulated answers differ from recorded real ones."),
 }
 

@@ -110,7 +110,8 @@ class ChatEngine(Engine):
         allow_error = error_reachable(request)
         schema = answer_schema(request.spec, allow_error=allow_error) if self.constrained_json else None
         return ChatRequest(
-            messages=build_messages(request, self.settings, count=self.count_tokens, allow_error=allow_error, error_shape=schema is None),
+            # under a grammar the error branch is in the schema, not in the words (see prompt.ERROR_RULE)
+            messages=build_messages(request, self.settings, count=self.count_tokens, error_rule=allow_error and schema is None),
             json_schema=schema,
             max_tokens=int(options.get("max_tokens", self.max_tokens)),
             temperature=self.temperature if temperature is None else temperature,
