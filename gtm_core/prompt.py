@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +33,7 @@ __all__ = [
     "approx_tokens",
     "build_messages",
     "is_noisy",
+    "real_examples",
     "render_call",
     "render_spec",
     "training_record",
@@ -89,6 +91,44 @@ def _compact(value: Any, limit: int) -> str:
     return text if len(text) <= limit else text[: max(0, limit - 14)] + "...(truncated)"
 
 
+_PLACEHOLDERS = frozenset({"string", "str", "text", "example", "sample", "value", "foo", "bar", "baz", "xxx", "lorem ipsum", "...", "null", "none", "n/a", "todo", "tbd"})
+_TEMPLATE = re.compile(r"^\s*(<[^>]*>|\{[^}]*\}|\[[^\]]*\]|\$\{?\w+\}?)\s*$")
+
+
+def _placeholder(value: Any) -> bool:
+    """Whether an example value is a stand-in (``"string"``, ``"<city>"``, ``"{id}"``) rather than a real value."""
+    if isinstance(value, str):
+        return not value.strip() or value.strip().casefold() in _PLACEHOLDERS or bool(_TEMPLATE.match(value))
+    if isinstance(value, list):
+        return not value or all(_placeholder(item) for item in value)
+    if isinstance(value, Mapping):
+        return not value or all(_placeholder(item) for item in value.values())
+    return False
+
+
+def real_examples(schema: Any) -> Any:
+    """A schema whose ``example``/``examples`` keep only real values (placeholders dropped, at any depth).
+
+    Small models copy example text from the prompt into their answers, so only examples that
+    could be a real answer are shown.
+    """
+    if isinstance(schema, Mapping):
+        out: dict[str, Any] = {}
+        for key, item in schema.items():
+            if key == "example" and _placeholder(item):
+                continue
+            if key == "examples" and isinstance(item, list):
+                kept = [e for e in item if not _placeholder(e)]
+                if kept:
+                    out[key] = kept
+                continue
+            out[key] = {name: real_examples(sub) for name, sub in item.items()} if key == "properties" and isinstance(item, Mapping) else real_examples(item)
+        return out
+    if isinstance(schema, list):
+        return [real_examples(item) for item in schema]
+    return schema
+
+
 def render_spec(spec: ToolSpec, *, limit: int = 6000) -> str:
     """The tool as the model reads it: name, field, description, parameters and the response."""
     lines = [f"Tool: {spec.name}"]
@@ -98,10 +138,10 @@ def render_spec(spec: ToolSpec, *, limit: int = 6000) -> str:
     if spec.description:
         lines.append(f"Description: {spec.description.strip()}")
     budget = max(200, limit - sum(len(line) for line in lines))
-    lines.append(f"Parameters (JSON Schema): {_compact(spec.input_schema, budget // 2)}")
+    lines.append(f"Parameters (JSON Schema): {_compact(real_examples(spec.input_schema), budget // 2)}")
     response = spec.response
     if isinstance(response, Mapping):
-        lines.append(f"Response (JSON Schema): {_compact(response, budget // 2)}")
+        lines.append(f"Response (JSON Schema): {_compact(real_examples(response), budget // 2)}")
     elif isinstance(response, str) and response.strip():
         lines.append(f"Response: {response.strip()[: budget // 2]}")
     else:
