@@ -13,7 +13,8 @@ Each of these answers it, side by side in one run, on the same model and decodin
                     JSON parsed out (code fences dropped)
     server-ours     the Simulator with the openai engine against llama-cpp-python's server
     server-plain    the plain prompt against that server (--server)
-    transformers    the transformers engine on the same GGUF file, for tokens/s (--transformers N calls)
+    transformers    the transformers engine on the same GGUF file, then llamacpp on the same
+                    calls, for tokens/s side by side (--transformers N calls)
 
 Reported per row: checks passed, steps fully passed, seconds per call (median), generated
 tokens per second, and, for ``ours``, the share of raw model texts that are strict JSON and
@@ -271,7 +272,7 @@ def run_model(model: str, cases: list[dict[str, Any]], catalog: Catalog, options
     if options.server:
         rows += run_server(model, cases, catalog, options)
     if options.transformers:
-        rows.append(run_transformers(model, cases, catalog, options))
+        rows += run_transformers(model, cases, catalog, options)
     return rows
 
 
@@ -286,30 +287,31 @@ def run_server(model: str, cases: list[dict[str, Any]], catalog: Catalog, option
         with Simulator(catalog, engine=engine) as simulator:
             started = time.perf_counter()
             result = run_mode("server-ours", cases, simulator_answerer(simulator))
-            rows.append(_row(model, "server-ours", result, None, None, seconds=round(time.perf_counter() - started, 1), response_format=engine.format_in_use))
+            rows.append(_row(model, "server-ours", result, None, None, wall_s=round(time.perf_counter() - started, 1), response_format=engine.format_in_use))
         complete = server_plain(server.base_url, options.max_tokens)
         result = run_mode("server-plain", cases, plain_answerer(complete))
         rows.append(_row(model, "server-plain", result, complete.stats["tokens"], complete.stats["seconds"]))  # type: ignore[attr-defined]
     return rows
 
 
-def run_transformers(model: str, cases: list[dict[str, Any]], catalog: Catalog, options: argparse.Namespace) -> dict[str, Any]:
+def run_transformers(model: str, cases: list[dict[str, Any]], catalog: Catalog, options: argparse.Namespace) -> list[dict[str, Any]]:
+    """The first step of N cases through the transformers engine and then the llamacpp engine, on the same GGUF file."""
     from gtm_core.engines.transformers import TransformersEngine
 
     path = locate_model(model, cache_dir=options.cache_dir).location
-    engine = TransformersEngine(path, max_tokens=options.max_tokens, max_batch=1, threads=options.threads or default_threads())
-    started = time.perf_counter()
-    engine.load()
-    load_s = time.perf_counter() - started
-    few = []
-    for case in cases:
-        if len(few) >= options.transformers:
-            break
-        if all(not str(v).startswith("$") for v in case["steps"][0]["arguments"].values()):
-            few.append({**case, "steps": case["steps"][:1]})
-    with Simulator(catalog, engine=engine) as simulator:
-        result = run_mode("transformers", few, simulator_answerer(simulator))
-    return _row(model, "transformers", result, engine.tokens_generated, engine.generate_seconds, load_s=round(load_s, 1))
+    few = [{**case, "steps": case["steps"][:1]} for case in cases if not any(str(v).startswith("$") for v in case["steps"][0]["arguments"].values())]
+    few = few[: options.transformers]
+    threads = options.threads or default_threads()
+    rows = []
+    for name, engine in (("transformers", TransformersEngine(path, max_tokens=options.max_tokens, max_batch=1, threads=threads)),
+                         ("llamacpp-same-calls", LlamaCppEngine(path, max_tokens=options.max_tokens, threads=threads))):  # fmt: skip
+        started = time.perf_counter()
+        engine.load()
+        load_s = time.perf_counter() - started
+        with Simulator(catalog, engine=engine) as simulator:
+            result = run_mode(name, few, simulator_answerer(simulator))
+        rows.append(_row(model, name, result, engine.tokens_generated, engine.generate_seconds, load_s=round(load_s, 1)))
+    return rows
 
 
 def main() -> None:
