@@ -314,6 +314,32 @@ def run_transformers(model: str, cases: list[dict[str, Any]], catalog: Catalog, 
     return rows
 
 
+def decode_rates(model: str, options: argparse.Namespace) -> dict[str, Any]:
+    """Generation speed alone, on the same GGUF file: a 64-token answer minus a 1-token one, twice per engine."""
+    from gtm_core.engines.transformers import TransformersEngine
+
+    path = locate_model(model, cache_dir=options.cache_dir).location
+    threads = options.threads or default_threads()
+    messages = [{"role": "user", "content": "Write the numbers from 1 to 200 separated by commas."}]
+    out: dict[str, Any] = {}
+    for name, engine in (("llamacpp", LlamaCppEngine(path, threads=threads)), ("transformers", TransformersEngine(path, threads=threads, max_batch=1))):
+        engine.load()
+        asyncio.run(engine.complete([ChatRequest(messages=messages, max_tokens=4)]))  # warm up
+        rates = []
+        for _ in range(2):
+            t0, s0 = engine.tokens_generated, engine.generate_seconds
+            asyncio.run(engine.complete([ChatRequest(messages=messages, max_tokens=1)]))
+            t1, s1 = engine.tokens_generated, engine.generate_seconds
+            asyncio.run(engine.complete([ChatRequest(messages=messages, max_tokens=64)]))
+            t2, s2 = engine.tokens_generated, engine.generate_seconds
+            rates.append(round(((t2 - t1) - (t1 - t0)) / ((s2 - s1) - (s1 - s0)), 1))
+        out[name] = rates
+        asyncio.run(engine.aclose())
+    out["ratio_median"] = round(statistics.median(out["llamacpp"]) / statistics.median(out["transformers"]), 2)
+    print(f"decode tokens/s on {model}: llamacpp {out['llamacpp']}, transformers {out['transformers']} ({out['ratio_median']}x)")
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", default="qwen2.5-coder-0.5b", help="comma-separated known model names or .gguf files")
@@ -337,6 +363,8 @@ def main() -> None:
             report["rows"].append(_row("-", "schema", run_mode("schema", cases, simulator_answerer(simulator)), None, None))
     for model in [m.strip() for m in options.models.split(",") if m.strip()]:
         report["rows"] += run_model(model, cases, catalog, options)
+        if options.transformers:
+            report.setdefault("decode_tokens_per_s", {})[model] = decode_rates(model, options)
     report["load_average_end"] = os.getloadavg()
     print(f"\n{'model':<20}{'mode':<14}{'checks':>10}{'steps':>9}{'s/call':>8}{'tok/s':>7}  by kind")
     for row in report["rows"]:
