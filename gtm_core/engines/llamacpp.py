@@ -65,10 +65,6 @@ def default_threads() -> int:
     return max(1, cpus // 2)
 
 
-class _Cancelled(Exception):
-    """Raised inside decoding to stop a call whose caller gave up."""
-
-
 @dataclass
 class _Job:
     """One chat request on its way through the queue; ``cancelled`` stops it mid-decoding."""
@@ -124,7 +120,6 @@ class LlamaCppEngine(ChatEngine):
         self._grammars: collections.OrderedDict[str, Any] = collections.OrderedDict()
         self.load_seconds: float | None = None
         self.tokens_generated = 0
-        self.prompt_tokens = 0
         self.generate_seconds = 0.0
         self.grammar_fallbacks = 0
 
@@ -233,41 +228,48 @@ class LlamaCppEngine(ChatEngine):
         return [self._answer(llama, job) for job in jobs]
 
     def _answer(self, llama: Any, job: _Job) -> str | BaseException:
+        """One completion, streamed token by token so that a cancelled call stops between tokens.
+
+        (An exception raised inside llama-cpp-python's logits callbacks is swallowed by ctypes,
+        so a stream is the one place a call can be stopped mid-way.)
+        """
         request = job.request
         if job.cancelled.is_set():
             return EngineError("llamacpp engine: the call was cancelled before it ran")
-
-        def stop_if_cancelled(_ids: Any, logits: Any) -> Any:
-            if job.cancelled.is_set():
-                raise _Cancelled
-            return logits
-
         grammar = self._grammar(request.json_schema) if request.json_schema is not None else None
         sampling: dict[str, Any] = {"temperature": 0.0} if request.temperature <= 0 else {"temperature": request.temperature, "top_k": 0, "top_p": 1.0, "min_p": 0.0}
         started = time.perf_counter()
+        pieces: list[str] = []
+        tokens = 0
         try:
-            result = llama.create_chat_completion(
+            stream = llama.create_chat_completion(
                 messages=[dict(message) for message in request.messages],
                 max_tokens=request.max_tokens,
                 seed=request.seed & _SEED_MASK,
                 grammar=grammar,
-                logits_processor=[stop_if_cancelled],
+                stream=True,
                 **sampling,
             )
-        except _Cancelled:
-            return EngineError("llamacpp engine: the call was cancelled while it decoded")
+            try:
+                for chunk in stream:
+                    if job.cancelled.is_set():
+                        return EngineError("llamacpp engine: the call was cancelled while it decoded")
+                    delta = chunk["choices"][0].get("delta") or {}
+                    if delta.get("content"):
+                        pieces.append(delta["content"])
+                        tokens += 1
+            finally:
+                stream.close()
         except ValueError as exc:
             if "context" in str(exc).lower():
                 return EngineError(f"llamacpp engine: {one_line(exc)}; lower history_tokens or raise context_size (now {self.context_size})")
             return EngineError(f"llamacpp engine: generation failed ({one_line(exc)})")
         except Exception as exc:
             return EngineError(f"llamacpp engine: generation failed ({one_line(exc)})")
-        self.generate_seconds += time.perf_counter() - started
-        usage = result.get("usage") or {}
-        self.tokens_generated += int(usage.get("completion_tokens", 0))
-        self.prompt_tokens += int(usage.get("prompt_tokens", 0))
-        content = result["choices"][0]["message"].get("content")
-        return content if isinstance(content, str) else ""
+        finally:
+            self.generate_seconds += time.perf_counter() - started
+            self.tokens_generated += tokens
+        return "".join(pieces)
 
     def _grammar(self, schema: Mapping[str, Any]) -> Any:
         """The llama.cpp grammar for ``schema``, compiled once (relaxed, or any object, where it must be)."""

@@ -42,7 +42,9 @@ def _inspect(target: list[str], env: dict[str, str], *options: str) -> dict:
 
 
 def _call_weather(target: list[str], env: dict[str, str], city: str) -> dict:
-    return _inspect(target, env, "--method", "tools/call", "--tool-name", "get_current_weather", "--tool-arg", f"city={city}")["result"]
+    # the Inspector hands a stdio server only a few safe variables: pass the cache on with -e
+    return _inspect(target, env, "-e", f"GTM_CACHE_DIR={env['GTM_CACHE_DIR']}", "--method", "tools/call",
+                    "--tool-name", "get_current_weather", "--tool-arg", f"city={city}")["result"]  # fmt: skip
 
 
 def test_the_inspector_gets_a_model_answer_over_stdio(env):
@@ -51,7 +53,7 @@ def test_the_inspector_gets_a_model_answer_over_stdio(env):
     assert result.get("isError") in (None, False), result
     assert result["structuredContent"]["city"] == "Lisbon"
     assert json.loads(result["content"][0]["text"]) == result["structuredContent"]
-    assert "gtm/fallback" not in (result.get("_meta") or {})
+    assert result["_meta"]["gtm/engine"] == "llamacpp" and "gtm/fallback" not in result["_meta"]
 
 
 def test_the_inspector_gets_a_model_answer_over_streamable_http(env):
