@@ -22,7 +22,7 @@ that conform to the answer schema as decoded. Prints a table and writes
 benchmarks/results/fidelity.json (or --out). Never asserts anything.
 
     .venv/bin/python benchmarks/fidelity.py --models qwen2.5-coder-0.5b [--modes schema,ours,plain]
-        [--server] [--transformers 3] [--cases N] [--cache-dir DIR] [--out PATH]
+        [--server] [--transformers 3] [--cases N] [--skip N] [--cache-dir DIR] [--out PATH]
 """
 
 from __future__ import annotations
@@ -58,8 +58,8 @@ PLAIN_ROLE = "You are the API tool described below. Answer each call with only t
 
 
 # ---- the set and its checks -----------------------------------------------------------------
-def load_set(path: Path, limit: int | None) -> list[dict[str, Any]]:
-    cases = json.loads(path.read_text(encoding="utf-8"))["cases"]
+def load_set(path: Path, limit: int | None, skip: int = 0) -> list[dict[str, Any]]:
+    cases = json.loads(path.read_text(encoding="utf-8"))["cases"][skip:]
     return cases[:limit] if limit else cases
 
 
@@ -346,7 +346,8 @@ def main() -> None:
     parser.add_argument("--modes", default="schema,ours,plain", help="comma-separated: schema, ours, plain (default all three)")
     parser.add_argument("--server", action="store_true", help="also server-ours and server-plain through llama-cpp-python's server")
     parser.add_argument("--transformers", type=int, default=0, metavar="N", help="also N one-step calls through the transformers engine (tokens/s)")
-    parser.add_argument("--cases", type=int, default=None, help="only the first N cases of the set")
+    parser.add_argument("--cases", type=int, default=None, help="only the first N cases of the set (after --skip)")
+    parser.add_argument("--skip", type=int, default=0, help="leave out the first N cases (to run a long set in parts)")
     parser.add_argument("--max-tokens", type=int, default=160)
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--cache-dir", default=None, help="where known models are installed (default $GTM_CACHE_DIR/models)")
@@ -354,7 +355,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=RESULTS)
     options = parser.parse_args()
     options.modes = [m.strip() for m in options.modes.split(",") if m.strip()]
-    cases = load_set(options.set, options.cases)
+    cases = load_set(options.set, options.cases, options.skip)
     catalog = Catalog([ToolSpec.from_dict(tool) for case in cases for tool in case["tools"]])
     report: dict[str, Any] = {"benchmark": "fidelity", "python": platform.python_version(), "cpus": os.cpu_count(),
                               "load_average_start": os.getloadavg(), "cases": len(cases), "max_tokens": options.max_tokens, "rows": []}  # fmt: skip

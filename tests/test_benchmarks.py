@@ -55,3 +55,14 @@ def test_the_proxy_benchmark_runs_quickly_on_both_npm_servers_and_writes_its_jso
     assert all(r["sources"] == {"simulated": 20} for r in rows if r["policy"] == "sim")
     assert all(r["sources"] == {"real": 20} for r in rows if r["policy"] != "sim")
     assert {(o["server"], o["path"], o["policy"]) for o in report["overheads"]} >= {("memory", "stdio", "real"), ("everything", "in-process", "real")}
+
+
+def test_the_fidelity_benchmark_scores_the_schema_engine_on_the_semantic_set_and_writes_its_json(tmp_path):
+    """--modes schema: every case of the semantic set runs; echoes and state are right, computed meaning is not."""
+    out = tmp_path / "fidelity.json"
+    done = _run("fidelity.py", "--modes", "schema", "--models", "", "--out", str(out), timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    [row] = json.loads(out.read_text(encoding="utf-8"))["rows"]
+    assert row["mode"] == "schema" and row["checks"] >= 80 and row["steps"] >= 50
+    assert row["by_kind"]["state"].split("/")[0] == row["by_kind"]["state"].split("/")[1]  # the world keeps state exactly
+    assert int(row["by_kind"]["arithmetic"].split("/")[0]) <= 2  # no model, no arithmetic
