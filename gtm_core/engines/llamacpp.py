@@ -12,9 +12,10 @@ any JSON object: conforming after decoding fixes what a grammar could not enforc
 ranges, for one). Temperature 0 is greedy; otherwise each call samples with its own seed.
 
 One model context answers one call at a time: calls from any coroutine, thread or event
-loop queue (at most ``queue_size``) and are served in order. A call that is cancelled or
-passes ``timeout_s`` (queue time included) gives up its place, or, while it runs, stops at its
-next token. Consecutive calls of one tool share the prompt's long prefix (rules and spec), and
+loop queue (at most ``queue_size``) and are served in order. A call that is cancelled gives
+up its place, or, while it runs, stops at its next token; ``timeout_s`` bounds the decoding
+of one call (not its wait in the queue, which ``queue_size`` bounds): past it the call stops
+and fails. Consecutive calls of one tool share the prompt's long prefix (rules and spec), and
 llama.cpp evaluates only what differs from the previous prompt.
 
 ``threads`` defaults to half the CPUs this process may use (at least 1): on a shared 2-core
@@ -202,8 +203,8 @@ class LlamaCppEngine(ChatEngine):
 
     async def _run(self, job: _Job) -> str:
         try:
-            return await self._batcher.run(job, self.timeout_s)
-        except BaseException:  # timed out or cancelled: a running decode stops at its next token
+            return await self._batcher.run(job)  # timeout_s bounds the decoding, in the worker
+        except BaseException:  # cancelled: a running decode stops at its next token
             job.cancelled.set()
             raise
 
@@ -254,6 +255,8 @@ class LlamaCppEngine(ChatEngine):
                 for chunk in stream:
                     if job.cancelled.is_set():
                         return EngineError("llamacpp engine: the call was cancelled while it decoded")
+                    if time.perf_counter() - started > self.timeout_s:
+                        return EngineError(f"llamacpp engine: no answer within {self.timeout_s:g} s of decoding ({tokens} tokens made); raise timeout_s or lower max_tokens")
                     delta = chunk["choices"][0].get("delta") or {}
                     if delta.get("content"):
                         pieces.append(delta["content"])

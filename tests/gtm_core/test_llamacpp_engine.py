@@ -139,7 +139,7 @@ def test_a_cancelled_call_gives_up_its_place_and_the_next_call_is_answered(qwen)
 @pytest.mark.slow
 @needs_llama_cpp
 def test_a_call_past_its_timeout_fails_with_the_option_to_raise(qwen05_gguf):
-    """timeout_s counts queue and decoding; the error names the option."""
+    """timeout_s bounds the decoding of a call; the error names the option."""
     engine = LlamaCppEngine(str(qwen05_gguf), timeout_s=0.5, context_size=1024)
     engine.load()
     try:
