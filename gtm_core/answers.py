@@ -10,6 +10,11 @@
   fixes what a grammar cannot enforce (numeric ranges, lengths, formats, missing required
   fields) and puts back argument values that the response echoes.
 - ``is_error_answer(value, spec)`` says whether an answer is the tool's own error.
+- ``error_reachable(request)`` says whether a model may answer a call with an error at all:
+  only where the call names something the model may know does not exist. Offered "the
+  response OR an error" for every call, small models take the error as the easy way out
+  (``get_weather {"city": "Oslo"}`` -> "city not found"); the deterministic layer already
+  answers every call that its checks or the episode's world say is wrong.
 """
 
 from __future__ import annotations
@@ -23,9 +28,10 @@ from typing import Any
 from .errors import GTMError
 from .fake import conforms, fake_value
 from .fake.merge import flatten_schema, merge_schemas
+from .generation import GenerationRequest
 from .spec import ToolSpec
 
-__all__ = ["ERROR_SCHEMA", "AnswerError", "answer_schema", "conform_answer", "is_error_answer", "parse_answer"]
+__all__ = ["ERROR_SCHEMA", "AnswerError", "answer_schema", "conform_answer", "error_reachable", "is_error_answer", "parse_answer"]
 
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -137,6 +143,36 @@ def answer_schema(spec: ToolSpec, *, allow_error: bool = True) -> dict[str, Any]
     return {"anyOf": [schema, ERROR_SCHEMA]}
 
 
+def error_reachable(request: GenerationRequest) -> bool:
+    """Whether the model may answer this call with the tool's error object.
+
+    Not when ``request.options["allow_error"]`` is False; not when the episode's world holds
+    the entity the call names (it exists: a model must not contradict the world); not when
+    every argument is a number, a flag or a value the parameter schema enumerates (the
+    parameter checks have already accepted them). Otherwise, when some argument is free text
+    (an id, a name, a code, a date), yes: it may name something that does not exist.
+    """
+    options = request.options or {}
+    if not bool(options.get("allow_error", True)) or request.entity is not None:
+        return False
+    properties = request.spec.properties
+    return any(_free_text(value, properties.get(name)) for name, value in request.arguments.items())
+
+
+def _free_text(value: Any, schema: Any) -> bool:
+    """Whether an argument holds text that the parameter schema does not enumerate."""
+    schema = schema if isinstance(schema, Mapping) else {}
+    if isinstance(value, str):
+        return bool(value.strip()) and not isinstance(schema.get("enum"), list) and "const" not in schema
+    if isinstance(value, Mapping):
+        inner = schema.get("properties") if isinstance(schema.get("properties"), Mapping) else {}
+        return any(_free_text(v, inner.get(k)) for k, v in value.items())
+    if isinstance(value, list):
+        items = schema.get("items")
+        return any(_free_text(v, items) for v in value[:50])
+    return False
+
+
 def is_error_answer(value: Any, spec: ToolSpec) -> bool:
     """Whether an answer is an error object (and not a normal response that has an ``error`` field)."""
     if not isinstance(value, dict) or not isinstance(value.get("error"), dict):
@@ -157,7 +193,8 @@ def conform_answer(value: Any, spec: ToolSpec, arguments: Mapping[str, Any], see
 
     Valid parts are kept as the model wrote them; invalid ones are clamped (numbers), cut
     (strings, arrays), filled (missing required fields) or replaced by a fitting fake value.
-    Top-level fields named like an argument take the argument's value where it fits.
+    Fields named like an argument take the argument's value where it fits, except numbers
+    (see ``_Conformer.echo``).
     """
     schema = _usable_schema(spec)
     if schema is None:
@@ -183,15 +220,27 @@ class _Conformer:
     def resolve(self, schema: Any) -> Any:
         return flatten_schema(schema, self.root) if isinstance(schema, dict) else schema
 
-    def echo(self, value: dict[str, Any], schema: dict[str, Any], arguments: Mapping[str, Any]) -> dict[str, Any]:
+    def echo(self, value: dict[str, Any], schema: dict[str, Any], arguments: Mapping[str, Any], depth: int = 0) -> dict[str, Any]:
+        """Fields named like an argument take its value, in nested objects too (not in arrays).
+
+        A number is kept as the model wrote it: a field named like a numeric argument is
+        often computed from it (``value`` after a conversion, ``amount`` after a rate), and a
+        model's arithmetic must not be overwritten by its input. Ids, names, codes and flags
+        are echoed: the caller said what they are.
+        """
         properties = self.resolve(schema).get("properties")
-        if not isinstance(properties, dict):
+        if not isinstance(properties, dict) or depth > 4:
             return value
         out = dict(value)
-        for name, argument in arguments.items():
-            if name in out and out[name] != argument and name in properties and conforms(argument, properties[name], self.root):
-                out[name] = argument
-                self.changes += 1
+        for name, item in value.items():
+            sub = self.resolve(properties.get(name)) if isinstance(properties.get(name), dict) else None
+            if name in arguments:
+                argument = arguments[name]
+                if item != argument and sub is not None and not (_is_number(item) and _is_number(argument)) and conforms(argument, sub, self.root):
+                    out[name] = argument
+                    self.changes += 1
+            elif isinstance(item, dict) and sub is not None:
+                out[name] = self.echo(item, sub, arguments, depth + 1)
         return out
 
     def fake(self, schema: Any, name: str) -> Any:

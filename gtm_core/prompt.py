@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,10 +27,13 @@ from .generation import GenerationRequest, HistoryItem
 from .spec import ToolSpec
 
 __all__ = [
+    "ERROR_RULE",
+    "ROLE",
     "PromptSettings",
     "approx_tokens",
     "build_messages",
     "is_noisy",
+    "real_examples",
     "render_call",
     "render_spec",
     "training_record",
@@ -39,12 +43,22 @@ TokenCounter = Callable[[str], int]
 
 ROLE = (
     "You are a simulator of the API tool described below. You answer each call exactly as the "
-    "real tool would: with the JSON body of its response and nothing else (no prose, no code "
-    "fences). Values must be realistic and agree with the call's arguments and with the "
-    "earlier calls of this session. If the call cannot succeed (for example an id that does not "
-    'exist, or a value that makes no sense for this tool), answer with the tool\'s own error: '
-    '{"error": {"code": <HTTP status>, "message": "<what was wrong>"}}.'
+    "real tool would: with the JSON body of its successful response and nothing else (no prose, "
+    "no code fences). The call's arguments have passed the tool's parameter checks. Values must "
+    "be realistic, computed correctly from the arguments (arithmetic, unit and currency "
+    "conversions, well-known facts) and agree with the earlier calls of this session."
 )
+ERROR_RULE = (
+    "If the call names something that does not exist, answer with the tool's error object "
+    'instead: {"error": {"code": <HTTP status>, "message": "<what was wrong>"}}.'
+)
+"""For models that decode freely, where an error can be right (``gtm_core.answers.error_reachable``).
+
+Under a grammar the rule is left out: the answer schema already offers the error branch, and
+with the rule in the prompt small models took it for valid calls (Qwen2.5-Coder-0.5B answered
+``get_current_weather {"city": "Oslo"}`` with "City not found" under every wording tried, and
+a literal error object was the one concrete JSON value in the prompt, which they copied).
+"""
 NOISY = (
     "For this call, answer like a low-quality result: well-formed, but partly irrelevant, "
     "incomplete or out of date."
@@ -77,6 +91,44 @@ def _compact(value: Any, limit: int) -> str:
     return text if len(text) <= limit else text[: max(0, limit - 14)] + "...(truncated)"
 
 
+_PLACEHOLDERS = frozenset({"string", "str", "text", "example", "sample", "value", "foo", "bar", "baz", "xxx", "lorem ipsum", "...", "null", "none", "n/a", "todo", "tbd"})
+_TEMPLATE = re.compile(r"^\s*(<[^>]*>|\{[^}]*\}|\[[^\]]*\]|\$\{?\w+\}?)\s*$")
+
+
+def _placeholder(value: Any) -> bool:
+    """Whether an example value is a stand-in (``"string"``, ``"<city>"``, ``"{id}"``) rather than a real value."""
+    if isinstance(value, str):
+        return not value.strip() or value.strip().casefold() in _PLACEHOLDERS or bool(_TEMPLATE.match(value))
+    if isinstance(value, list):
+        return not value or all(_placeholder(item) for item in value)
+    if isinstance(value, Mapping):
+        return not value or all(_placeholder(item) for item in value.values())
+    return False
+
+
+def real_examples(schema: Any) -> Any:
+    """A schema whose ``example``/``examples`` keep only real values (placeholders dropped, at any depth).
+
+    Small models copy example text from the prompt into their answers, so only examples that
+    could be a real answer are shown.
+    """
+    if isinstance(schema, Mapping):
+        out: dict[str, Any] = {}
+        for key, item in schema.items():
+            if key == "example" and _placeholder(item):
+                continue
+            if key == "examples" and isinstance(item, list):
+                kept = [e for e in item if not _placeholder(e)]
+                if kept:
+                    out[key] = kept
+                continue
+            out[key] = {name: real_examples(sub) for name, sub in item.items()} if key == "properties" and isinstance(item, Mapping) else real_examples(item)
+        return out
+    if isinstance(schema, list):
+        return [real_examples(item) for item in schema]
+    return schema
+
+
 def render_spec(spec: ToolSpec, *, limit: int = 6000) -> str:
     """The tool as the model reads it: name, field, description, parameters and the response."""
     lines = [f"Tool: {spec.name}"]
@@ -86,10 +138,10 @@ def render_spec(spec: ToolSpec, *, limit: int = 6000) -> str:
     if spec.description:
         lines.append(f"Description: {spec.description.strip()}")
     budget = max(200, limit - sum(len(line) for line in lines))
-    lines.append(f"Parameters (JSON Schema): {_compact(spec.input_schema, budget // 2)}")
+    lines.append(f"Parameters (JSON Schema): {_compact(real_examples(spec.input_schema), budget // 2)}")
     response = spec.response
     if isinstance(response, Mapping):
-        lines.append(f"Response (JSON Schema): {_compact(response, budget // 2)}")
+        lines.append(f"Response (JSON Schema): {_compact(real_examples(response), budget // 2)}")
     elif isinstance(response, str) and response.strip():
         lines.append(f"Response: {response.strip()[: budget // 2]}")
     else:
@@ -192,10 +244,15 @@ def build_messages(
     settings: PromptSettings = PromptSettings(),
     *,
     count: TokenCounter = approx_tokens,
+    error_rule: bool = False,
 ) -> list[dict[str, str]]:
-    """The chat messages that ask a model for this call's response."""
+    """The chat messages that ask a model for this call's response.
+
+    ``error_rule`` adds ERROR_RULE, for a model that decodes freely on a call where an error
+    can be right.
+    """
     spec = request.spec
-    system = [ROLE, "", render_spec(spec, limit=settings.spec_chars)]
+    system = [ROLE + (" " + ERROR_RULE if error_rule else ""), "", render_spec(spec, limit=settings.spec_chars)]
     if request.hidden_context:
         system += ["", f"Facts of this session (the caller does not see them; answers must agree with them): {_compact(request.hidden_context, 2000)}"]
     if request.entity:

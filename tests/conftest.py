@@ -44,3 +44,30 @@ def gtm_cache_dir(tmp_path_factory) -> Path:
     engine.load()
     asyncio.run(engine.aclose())
     return root
+
+
+CI_MODEL_CACHE = Path(__file__).resolve().parent.parent / ".venv" / "gtm-cache" / "models"
+"""Where .ci/setup installs the known models for the tests (inside .venv, like the llama.cpp wheel)."""
+
+
+def installed_known_model(name: str) -> Path:
+    """The file of a known model from the CI cache or the user's cache; skips with the install command when absent."""
+    from gtm_core.models import installed_path
+
+    for cache in (CI_MODEL_CACHE, None):
+        path = installed_path(name, cache)
+        if path is not None:
+            return path
+    pytest.skip(f"the model {name} is not installed: GTM_CACHE_DIR=.venv/gtm-cache .venv/bin/gtm models install {name} (or run .ci/setup)")
+
+
+@pytest.fixture(scope="session")
+def qwen05_gguf() -> Path:
+    """Qwen2.5-Coder-0.5B-Instruct's GGUF file, as .ci/setup installs it (skips when absent)."""
+    return installed_known_model("qwen2.5-coder-0.5b")
+
+
+@pytest.fixture(scope="session")
+def qwen15_gguf() -> Path:
+    """Qwen2.5-Coder-1.5B-Instruct's GGUF file (skips with the install command when absent)."""
+    return installed_known_model("qwen2.5-coder-1.5b")

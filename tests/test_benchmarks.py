@@ -85,3 +85,14 @@ def test_the_scale_benchmark_runs_small_and_writes_its_json(tmp_path):
     rows = json.loads(out.read_text(encoding="utf-8"))["rows"]
     assert [(r["replicas"], r["episodes"]) for r in rows] == [(1, "memory"), (1, "redis"), (2, "redis")]
     assert all(r["calls"] == 40 and r["errors"] == 0 for r in rows)
+
+
+def test_the_fidelity_benchmark_scores_the_schema_engine_on_the_semantic_set_and_writes_its_json(tmp_path):
+    """--modes schema: every case of the semantic set runs; echoes and state are right, computed meaning is not."""
+    out = tmp_path / "fidelity.json"
+    done = _run("fidelity.py", "--modes", "schema", "--models", "", "--out", str(out), timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    [row] = json.loads(out.read_text(encoding="utf-8"))["rows"]
+    assert row["mode"] == "schema" and row["checks"] >= 80 and row["steps"] >= 50
+    assert row["by_kind"]["state"].split("/")[0] == row["by_kind"]["state"].split("/")[1]  # the world keeps state exactly
+    assert int(row["by_kind"]["arithmetic"].split("/")[0]) <= 2  # no model, no arithmetic

@@ -27,6 +27,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "eval": ("gtm_core.cli.evaluate", "Evaluate engines on held-out tools with the paper's Table 1 metrics."),
     "synth": ("gtm_core.cli.synth", "Make GTM training data with the CARG pipeline (any engine as the teacher)."),
     "integrations": ("gtm_core.cli.integrations", "Configs that plug simulated tools into RL trainers (verl, OpenEnv)."),
+    "models": ("gtm_core.cli.models", "Known models (Qwen2.5-Coder, SmolLM2): list, install, path, remove."),
     "proxy": ("mcp_server.proxy_cli", "Hybrid real/simulated tools: how simulated answers differ from recorded real ones."),
     "doctor": ("gtm_core.cli.doctor", "Check the installation: what is there, what is missing, and the command that fixes it."),
     "data": ("gtm_core.cli.data", "The public data: where it comes from, and whether a data folder holds it."),

@@ -107,7 +107,7 @@ def _judge(judge: str | None, judge_model: str | None, judge_options: tuple[str,
 
     if judge == "schema":
         raise click.UsageError("--judge schema: the schema engine cannot judge (it has no model, so its verdicts would be made up); "
-                               "choose a language-model judge: transformers, openai or lmdeploy")  # fmt: skip
+                               "choose a language-model judge: llamacpp, transformers, openai or lmdeploy")  # fmt: skip
     try:
         config = resolve_engine_config(judge, judge_model, judge_options, environ={})
         return Judge(config.build())
@@ -124,7 +124,7 @@ def _judge(judge: str | None, judge_model: str | None, judge_options: tuple[str,
 @click.option("--compare", default=None, metavar="NAME[=MODEL],...",
               help="Evaluate several engines on the same cases, side by side: e.g. schema,transformers or schema,transformers=./gtm-out.")
 @click.option("--judge", default=None, metavar="ENGINE", help="Language-model engine that judges Logic, Sem, Cons and Help; without one they are not measured.")
-@click.option("--judge-model", default=None, metavar="PATH|ID", help="The judge's model (as --model is for the engine).")
+@click.option("--judge-model", default=None, metavar="NAME|PATH|ID", help="The judge's model (as --model is for the engine), e.g. qwen2.5-coder-1.5b with --judge llamacpp.")
 @click.option("--judge-option", "judge_options", multiple=True, metavar="KEY=VALUE", help="An option of the judge engine (repeatable), e.g. base_url=http://127.0.0.1:8000/v1.")
 @click.option("--exclude", multiple=True, type=click.Path(exists=True, dir_okay=False), metavar="FILE",
               help="Tools never to draw (repeatable): training JSONL (its lines' 'tool') or a catalog — keep trained tools out of the held-out set.")

@@ -53,7 +53,7 @@ def _options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--batch-size", type=click.IntRange(min=1), default=32, show_default=True, metavar="N", help="Items sent to the engines at once (and written together)."),
         click.option("--seed", type=int, default=0, show_default=True, help="Seed: the same settings and seed make the same data."),
         click.option("--judge", default=None, metavar="ENGINE",
-                     help="Language-model engine that judges input/output coherence (transformers, openai, lmdeploy); without one, deterministic checks do."),
+                     help="Language-model engine that judges input/output coherence (llamacpp, transformers, openai, lmdeploy); without one, deterministic checks do."),
         click.option("--judge-model", default=None, metavar="PATH|ID", help="Model the judge engine runs."),
         click.option("--judge-option", "judge_options", multiple=True, metavar="KEY=VALUE", help="An option of the judge engine (repeatable), e.g. base_url=http://127.0.0.1:8000/v1."),
         click.option("--progress/--no-progress", default=None, help="Progress bars on stderr (default: when stderr is a terminal)."),
@@ -77,7 +77,7 @@ def _judge_engine(judge: str | None, judge_model: str | None, judge_options: tup
     except (EngineConfigError, UnknownEngineError) as exc:
         raise click.UsageError(f"--judge: {exc}") from exc
     if config.name == "schema":
-        raise click.UsageError("--judge must be a language-model engine (transformers, openai, lmdeploy); the schema engine cannot judge. "
+        raise click.UsageError("--judge must be a language-model engine (llamacpp, transformers, openai, lmdeploy); the schema engine cannot judge. "
                                "Leave --judge out to use the deterministic coherence checks.")  # fmt: skip
     return config.build()
 

@@ -1,4 +1,4 @@
-"""Engines: the schema engine (no model), local models, OpenAI-compatible servers, lmdeploy.
+"""Engines: the schema engine (no model), local models (transformers, llama.cpp), OpenAI-compatible servers, lmdeploy.
 
 ``get_engine(name, **options)`` builds a registered engine; engines are imported only when
 asked for, so the heavy ones cost nothing until used.
@@ -19,6 +19,7 @@ __all__ = ["ENGINES", "Engine", "GenerationRequest", "HistoryItem", "UnknownEngi
 ENGINES: dict[str, str] = {
     "schema": "gtm_core.engines.schema:SchemaEngine",
     "transformers": "gtm_core.engines.transformers:TransformersEngine",
+    "llamacpp": "gtm_core.engines.llamacpp:LlamaCppEngine",
     "openai": "gtm_core.engines.openai_compat:OpenAIEngine",
     "lmdeploy": "gtm_core.engines.lmdeploy_pipeline:LmdeployEngine",
 }

@@ -20,7 +20,6 @@ A batch mixes calls of different tools, temperatures, seeds and answer lengths, 
 from __future__ import annotations
 
 import collections
-import json
 import logging
 import threading
 from collections.abc import Mapping, Sequence
@@ -29,49 +28,17 @@ from typing import Any
 import torch
 from transformers import LogitsProcessor, StoppingCriteria
 
+from ._schemas import ANY_OBJECT, RELAXED_KEYWORDS, canonical_schema, relax_schema
 from .base import one_line
 
 __all__ = ["ANY_OBJECT", "JsonGrammars", "RELAXED_KEYWORDS", "RowBudget", "RowGrammars", "RowSampler", "canonical_schema"]
 
 logger = logging.getLogger(__name__)
 
-ANY_OBJECT: Mapping[str, Any] = {"type": "object"}
-"""The schema a row falls back to when its own cannot be compiled."""
-RELAXED_KEYWORDS = frozenset(
-    {
-        "pattern", "patternProperties", "format", "propertyNames", "if", "then", "else", "not",
-        "dependentSchemas", "dependentRequired", "dependencies", "contentEncoding", "contentMediaType",
-        "contentSchema", "unevaluatedProperties", "unevaluatedItems", "$dynamicRef", "$recursiveRef",
-    }
-)  # fmt: skip
-"""Keywords dropped from a schema that xgrammar refused; what is left still shapes the answer."""
 MAX_SCHEMA_CHARS = 200_000
 """A schema longer than this (canonical JSON) is not compiled: its rows get ANY_OBJECT."""
 DEFAULT_GRAMMAR_CACHE = 512
 _SEED_MASK = 0xFFFF_FFFF_FFFF_FFFF  # torch.Generator takes 64-bit seeds
-
-
-def canonical_schema(schema: Mapping[str, Any]) -> str:
-    """One spelling per schema, the key of the grammar cache and the text compiled.
-
-    Keys keep their order: the grammar writes properties in the order the schema lists them.
-    """
-    return json.dumps(schema, separators=(",", ":"), ensure_ascii=False, default=str)
-
-
-def relax_schema(value: Any) -> Any:
-    """``value`` without the keywords of RELAXED_KEYWORDS, at any depth (property names kept)."""
-    if isinstance(value, Mapping):
-        relaxed: dict[str, Any] = {}
-        for key, item in value.items():
-            if key in ("properties", "$defs", "definitions") and isinstance(item, Mapping):
-                relaxed[key] = {name: relax_schema(sub) for name, sub in item.items()}
-            elif key not in RELAXED_KEYWORDS:
-                relaxed[key] = relax_schema(item)
-        return relaxed
-    if isinstance(value, list):
-        return [relax_schema(item) for item in value]
-    return value
 
 
 class JsonGrammars:

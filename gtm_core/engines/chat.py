@@ -4,10 +4,13 @@ A subclass implements one method, ``complete(chat_requests) -> texts`` (a local 
 OpenAI-compatible server, lmdeploy). This base does the rest, the same for all of them:
 
 1. render each call with the GTM prompt (``gtm_core.prompt``);
-2. ask for JSON under ``answer_schema(spec)`` (the response schema or an error object) when
-   ``constrain`` is on and the engine can constrain;
-3. parse and repair what comes back; an error object is kept as the tool's own error; any
-   other answer is conformed to the response schema (ranges, formats, echoed arguments);
+2. ask for JSON under ``answer_schema(spec)`` when ``constrain`` is on and the engine can
+   constrain: the response schema, or that or an error object where an error can be right
+   (``error_reachable``: a call whose arguments name something that may not exist; never
+   for a call that the checks accepted with numbers alone, nor for an entity the episode's
+   world holds);
+3. parse and repair what comes back; an error object is kept as the tool's own error where
+   one can be right (elsewhere it counts as no usable answer); any other answer is conformed to the response schema (ranges, formats, echoed arguments);
 4. an answer with no usable JSON is asked for once more (sampled, another seed), then the
    schema engine answers that call instead — flagged in the result, never silent.
 
@@ -23,7 +26,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from ..answers import AnswerError, answer_schema, conform_answer, is_error_answer, parse_answer
+from ..answers import AnswerError, answer_schema, conform_answer, error_reachable, is_error_answer, parse_answer
 from ..generation import Answer, ChatRequest, GenerationRequest
 from ..prompt import PromptSettings, approx_tokens, build_messages
 from .base import Engine
@@ -104,11 +107,11 @@ class ChatEngine(Engine):
         branch — for the virtual tools of data synthesis and judging).
         """
         options = request.options or {}
-        schema = None
-        if self.constrained_json:
-            schema = answer_schema(request.spec, allow_error=bool(options.get("allow_error", True)))
+        allow_error = error_reachable(request)
+        schema = answer_schema(request.spec, allow_error=allow_error) if self.constrained_json else None
         return ChatRequest(
-            messages=build_messages(request, self.settings, count=self.count_tokens),
+            # under a grammar the error branch is in the schema, not in the words (see prompt.ERROR_RULE)
+            messages=build_messages(request, self.settings, count=self.count_tokens, error_rule=allow_error and schema is None),
             json_schema=schema,
             max_tokens=int(options.get("max_tokens", self.max_tokens)),
             temperature=self.temperature if temperature is None else temperature,
@@ -144,6 +147,8 @@ class ChatEngine(Engine):
         except AnswerError as exc:
             return None, str(exc)
         if is_error_answer(value, request.spec):
+            if not error_reachable(request):
+                return None, "an error answer where the call can only succeed (its arguments passed the checks and name nothing that may not exist)"
             return json.dumps(value, ensure_ascii=False), ""
         fixed, changes = conform_answer(value, request.spec, request.arguments, request.seed)
         if changes:

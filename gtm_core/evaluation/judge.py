@@ -143,7 +143,7 @@ class Judge:
         if not isinstance(engine, ChatEngine):
             if engine.name == "schema":
                 raise JudgeError("the schema engine cannot judge: it has no model, so its verdicts would be made up; "
-                                 f"choose a language-model judge: --judge transformers, openai or lmdeploy; {_WITHOUT_A_JUDGE}")  # fmt: skip
+                                 f"choose a language-model judge: --judge llamacpp, transformers, openai or lmdeploy; {_WITHOUT_A_JUDGE}")  # fmt: skip
             raise JudgeError(f"the {engine.name} engine cannot judge: a judge must be a language-model engine (a ChatEngine); {_WITHOUT_A_JUDGE}")
         if not criteria:
             raise JudgeError("a judge needs at least one criterion to judge by")

@@ -36,6 +36,8 @@ METRICS: dict[str, tuple[str, ...]] = {
 """The metrics of each scenario, in the paper's order (Cons(det) is the deterministic part of Cons)."""
 JUDGED = frozenset({"Logic", "Sem", "Cons", "Help"})
 COLUMNS = ("Format", "Logic", "Sem", "Comp", "Cons", "Cons(det)", "Det", "Help", "All")
+AGREEMENT_PAIRS = (("Cons", "Cons(det)"),)
+"""(judged metric, deterministic check of the same property): where both exist, the judge's agreement is reported."""
 NOT_MEASURED = "–"
 BATCH = 16
 
@@ -96,6 +98,23 @@ class EngineReport:
         out["n"] = len(cases)
         return out
 
+    def agreement(self) -> dict[str, dict[str, float | int | None]]:
+        """How often the judge agrees with a deterministic check of the same thing, where both were measured.
+
+        ``{"Cons~Cons(det)": {"n": 40, "agree": 33, "share": 82.5, "judge_pass_det_fail": 5,
+        "judge_fail_det_pass": 2}}``: readers see how far to trust the judge's other verdicts.
+        """
+        out: dict[str, dict[str, float | int | None]] = {}
+        for judged, checked in AGREEMENT_PAIRS:
+            pairs = [(c.metrics.get(judged), c.metrics.get(checked)) for c in self.cases]
+            both = [(j, d) for j, d in pairs if j is not None and d is not None]
+            agree = sum(j == d for j, d in both)
+            out[f"{judged}~{checked}"] = {
+                "n": len(both), "agree": agree, "share": round(100.0 * agree / len(both), 1) if both else None,
+                "judge_pass_det_fail": sum(bool(j) and not d for j, d in both), "judge_fail_det_pass": sum(not j and bool(d) for j, d in both),
+            }  # fmt: skip
+        return out
+
     @property
     def avg(self) -> float | None:
         """The mean of the scenarios' All (scenarios with cases)."""
@@ -112,6 +131,8 @@ class EngineReport:
         out["tools"] = self.tools
         out["checks"] = self.checks
         out["unjudged"] = self.unjudged
+        if self.judge is not None:
+            out["judge_agreement"] = self.agreement()
         out["invalid_response_schemas"] = {"count": len(self.invalid_schemas), "tools": dict(self.invalid_schemas)}
         return out
 
@@ -306,6 +327,11 @@ def format_report(report: EngineReport) -> str:
         lines.append("  ".join(cell.ljust(widths[0]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(row)).rstrip())
     avg = report.avg
     lines.append(f"Avg {NOT_MEASURED if avg is None else f'{avg:.1f}'}")
+    if report.judge is not None:
+        for pair, figures in report.agreement().items():
+            if figures["n"]:
+                lines.append(f"judge agreement {pair}: {figures['agree']}/{figures['n']} ({figures['share']:.1f}%); judge passed what the "
+                             f"check failed {figures['judge_pass_det_fail']}, failed what it passed {figures['judge_fail_det_pass']}")  # fmt: skip
     if report.unjudged:
         lines.append(f"({report.unjudged} judgement(s) without a verdict: those cases are left out of their metric and of All)")
     if report.invalid_schemas:

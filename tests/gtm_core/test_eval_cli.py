@@ -79,7 +79,7 @@ def test_the_schema_engine_is_refused_as_judge_on_the_command_line(catalog_file)
     """--judge schema is a usage error that says why and what to use."""
     result = CliRunner().invoke(cli, ["eval", "--catalog", str(catalog_file), "--n", "2", "--judge", "schema"])
     assert result.exit_code == 2
-    assert "schema engine cannot judge" in result.output and "transformers, openai or lmdeploy" in result.output
+    assert "schema engine cannot judge" in result.output and "llamacpp, transformers, openai or lmdeploy" in result.output
 
 
 def test_excluded_tools_are_never_drawn(catalog_file, tmp_path):

@@ -101,7 +101,7 @@ def test_a_judge_without_a_verdict_twice_leaves_the_case_out_never_guessing():
 
 def test_the_schema_engine_is_refused_as_a_judge():
     """Its verdicts would be made up, so it cannot judge, and the message says what to use instead."""
-    with pytest.raises(JudgeError, match="schema engine cannot judge.*--judge transformers, openai or lmdeploy"):
+    with pytest.raises(JudgeError, match="schema engine cannot judge.*--judge llamacpp, transformers, openai or lmdeploy"):
         Judge(SchemaEngine())
 
 
@@ -152,3 +152,17 @@ def test_a_judge_judges_by_the_criteria_it_was_given_and_refuses_others():
     assert "Tone: the response is polite." in request.messages[-1]["content"]
     with pytest.raises(JudgeError, match="no criterion 'Logic'; it judges by Tone"):
         judge.request(JudgeItem("Logic", small_catalog()[4], {"city": "Oslo"}, "{}"))
+
+
+def test_the_judges_agreement_with_the_deterministic_consistency_check_is_reported():
+    """Cons judged vs Cons(det) checked, per multi-turn case where both exist: a judge failing every
+    Cons disagrees exactly where the check passed, and the table says so."""
+    agreeing, _ = run({})
+    failing, _ = run({"Cons": "fail"})
+    good, bad = agreeing.to_dict()["judge_agreement"]["Cons~Cons(det)"], failing.to_dict()["judge_agreement"]["Cons~Cons(det)"]
+    passed_det = sum(1 for c in agreeing.cases if c.metrics.get("Cons(det)"))
+    assert good["n"] == bad["n"] == sum(1 for c in agreeing.cases if c.scenario == "multi") > 0
+    assert good["agree"] == passed_det and bad["judge_fail_det_pass"] == passed_det
+    assert good["agree"] + bad["agree"] == good["n"]
+    assert "judge agreement Cons~Cons(det)" in format_report(failing)
+    assert "judge_agreement" not in run(judge=False)[0].to_dict()

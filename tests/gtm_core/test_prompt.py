@@ -87,3 +87,19 @@ def test_a_training_record_is_the_prompt_followed_by_the_answer():
     assert messages[:-1] == build_messages(GenerationRequest(ORDER, {"order_id": "ord_1"}))
     assert messages[-1] == {"role": "assistant", "content": '{"order_id": "ord_1", "status": "open"}'}
     assert record["tool"] == "get_order" and record["source"] == "real" and record["is_error"] is False
+
+
+def test_placeholder_examples_are_left_out_of_the_prompt_and_real_ones_kept():
+    """"string", "<city>" and "{id}" are not examples a model should copy; "Oslo" and 42 are."""
+    from gtm_core.prompt import real_examples
+
+    schema = {"type": "object", "properties": {
+        "city": {"type": "string", "example": "string"}, "id": {"type": "string", "examples": ["{id}", "ord_17"]},
+        "name": {"type": "string", "example": "<name>"}, "temp": {"type": "number", "example": 21.5},
+        "example": {"type": "string", "example": "Oslo"}}}  # fmt: skip
+    cleaned = real_examples(schema)["properties"]
+    assert "example" not in cleaned["city"] and "example" not in cleaned["name"]
+    assert cleaned["id"]["examples"] == ["ord_17"] and cleaned["temp"]["example"] == 21.5
+    assert cleaned["example"] == {"type": "string", "example": "Oslo"}  # a property named "example" is a property
+    spec = ToolSpec("get_city", "x", response=schema)
+    assert '"<name>"' not in render_spec(spec) and '"ord_17"' in render_spec(spec)

