@@ -240,6 +240,8 @@ def _read(engine: Engine, spec: ToolSpec, text: str | Answer) -> TeacherAnswer:
         if text.failure is not None:
             return TeacherAnswer(None, text.engine, None, _short(text.failure))
         who, fallback, text = text.engine, text.fallback, text.text
+        if fallback is not None:  # the schema engine stood in for the teacher: nothing to learn from
+            return TeacherAnswer(None, who, fallback, _short(f"the teacher gave no usable answer: {fallback}"))
     try:
         value = parse_answer(text)
     except AnswerError as exc:

@@ -8,6 +8,7 @@ makes the answer agree with the world. ``seed_world`` starts an episode with rec
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from typing import Any
 
@@ -46,7 +47,57 @@ def merge(world: EntityWorld, model: ResourceModel, spec: ToolSpec, operation: O
     resource = model.resources.get(operation.resource)
     if resource is None:
         return answer
-    return world.apply(operation, resource, arguments, answer, spec.response_schema, model, default_rule=rule)
+    bounds = _array_bounds(spec)
+    original = copy.deepcopy(answer) if bounds else None
+    merged = world.apply(operation, resource, arguments, answer, spec.response_schema, model, default_rule=rule)
+    for path, low, high in bounds:
+        _fit(merged, original, path, low, high)
+    return merged
+
+
+# ---- array bounds: the world never makes an answer break its schema's minItems/maxItems ----
+_BOUNDS_MEMO: dict[int, tuple[ToolSpec, list[tuple[tuple[str, ...], int, int | None]]]] = {}
+
+
+def _array_bounds(spec: ToolSpec) -> list[tuple[tuple[str, ...], int, int | None]]:
+    """(path of object keys to an array, minItems, maxItems) for the bounded arrays of the response schema."""
+    entry = _BOUNDS_MEMO.get(id(spec))
+    if entry is None or entry[0] is not spec:
+        found: list[tuple[tuple[str, ...], int, int | None]] = []
+        _walk(spec.response_schema, (), found, 0)
+        entry = _BOUNDS_MEMO[id(spec)] = (spec, found)
+    return entry[1]
+
+
+def _walk(schema: Any, path: tuple[str, ...], found: list[tuple[tuple[str, ...], int, int | None]], depth: int) -> None:
+    if not isinstance(schema, Mapping) or depth > 8:
+        return
+    low, high = schema.get("minItems"), schema.get("maxItems")
+    if schema.get("type") == "array" and (isinstance(low, int) and low > 0 or isinstance(high, int)):
+        found.append((path, low if isinstance(low, int) else 0, high if isinstance(high, int) else None))
+    properties = schema.get("properties")
+    if isinstance(properties, Mapping):
+        for name, sub in properties.items():
+            _walk(sub, (*path, str(name)), found, depth + 1)
+
+
+def _at(value: Any, path: tuple[str, ...]) -> Any:
+    for key in path:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
+
+
+def _fit(merged: Any, original: Any, path: tuple[str, ...], low: int, high: int | None) -> None:
+    """Pad a list the world shortened below ``minItems`` with the engine's own items, and cut one past ``maxItems``."""
+    items, given = _at(merged, path), _at(original, path)
+    if not isinstance(items, list):
+        return
+    if len(items) < low and isinstance(given, list):
+        items.extend([item for item in given if item not in items][: low - len(items)])
+    if high is not None and len(items) > high:
+        del items[high:]
 
 
 def not_found_body(spec: ToolSpec, operation: Operation, key: str, why: str) -> dict[str, Any]:

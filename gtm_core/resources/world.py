@@ -309,7 +309,7 @@ class EntityWorld:
                 lines = [self._entry_line(owner, record, res) for owner, record in children[: len(shown)]]
             else:
                 lines = [self._key_of(record, res) or json.dumps(record, sort_keys=True) for record in shown]
-            _set_text(response, schema, "\n".join(lines))
+            _set_text(response, schema, "\n".join(lines), args)
             return response
         filled = self._fill_arrays(response, schema, res, shown, total, places)
         if model is not None:  # arrays of other resources in the same answer: those linked to what was found
@@ -461,12 +461,21 @@ class EntityWorld:
             self._deleted.get(old_resource, {}).pop(old_key, None)
 
 
-def _set_text(response: dict[str, Any], schema: Any, text: str) -> None:
+def _set_text(response: dict[str, Any], schema: Any, text: str, args: Mapping[str, Any]) -> None:
     """Put a list's entries, as text, into an answer whose only string field carries them
-    (``{"content": "..."}``); an answer with other strings, or none, is left as it is."""
+    (``{"content": "..."}``); an answer with other strings, or none, is left as it is, and so is
+    a string that echoes an argument or that its schema constrains (a pattern, a format, an enum)."""
     strings = [k for k, v in response.items() if isinstance(v, str)]
-    if len(strings) == 1:
-        response[strings[0]] = text
+    if len(strings) != 1:
+        return
+    field = strings[0]
+    if any(field_key(name) == field_key(field) for name in args):
+        return
+    properties = schema.get("properties") if isinstance(schema, Mapping) else None
+    sub = properties.get(field) if isinstance(properties, Mapping) else None
+    if isinstance(sub, Mapping) and any(k in sub for k in ("pattern", "format", "enum", "const", "maxLength")):
+        return
+    response[field] = text
 
 
 def _apply_edits(record: dict[str, Any], value: Any) -> bool:

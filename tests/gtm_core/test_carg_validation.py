@@ -214,7 +214,8 @@ def test_the_schema_engine_cannot_be_the_judge():
 
 
 def test_a_teacher_that_answers_a_virtual_tool_with_an_error_fails_the_item_and_says_why(tmp_path):
-    """A small model that answers write_call with an error object writes no call; the item fails with the reason."""
+    """A small model that answers write_call with an error object writes no call: the error is unusable there (a
+    virtual tool offers no error branch), the schema engine's stand-in is not used as data, and the item fails saying why."""
     catalog = tmp_path / "hotel.jsonl"
     Catalog([HOTEL]).save(catalog)
 
@@ -224,6 +225,7 @@ def test_a_teacher_that_answers_a_virtual_tool_with_an_error_fails_the_item_and_
     summary = synthesize(tmp_path / "out", SynthSettings(from_catalog=(str(catalog),), single=1, multi=0, errors=1, max_attempts=1),
                          teacher=FakeModel(refuses), progress=False)  # fmt: skip
     item = json.loads((tmp_path / "out" / "single.jsonl").read_text(encoding="utf-8"))
-    assert item["writer"]["problem"].startswith("answered with an error: I cannot write that call")
+    assert item["writer"]["problem"].startswith("the teacher gave no usable answer: ")
+    assert "an error answer where the call can only succeed" in item["writer"]["problem"]
     assert len(item["writer"]["problem"]) <= 200 and not item["passed"]
     assert summary["stages"]["errors"]["skipped"] == 1 and summary["train"]["records"] == 0

@@ -159,13 +159,12 @@ async def test_tools_two_servers_share_get_a_server_prefix_and_reach_their_own_s
 
 
 async def test_secrets_a_real_server_returns_are_not_recorded(tmp_path, monkeypatch):
-    """server-everything's get-env returns its environment, which it inherits from the proxy: the
-    agent sees it, the record keeps the variable but not its secret value."""
-    monkeypatch.setenv("PAYMENTS_API_KEY", "pay-live-0123456789abcdef")
-    monkeypatch.setenv("BUILD_NOTE", "uses sk-abcdefghijklmnopqrstuvwx for tests")
+    """server-everything's get-env returns its environment, which holds what the proxy passed it
+    (--upstream-env): the agent sees it, the record keeps the variable but not its secret value."""
+    secrets = {"PAYMENTS_API_KEY": "pay-live-0123456789abcdef", "BUILD_NOTE": "uses sk-abcdefghijklmnopqrstuvwx for tests"}
     path = tmp_path / "record.jsonl"
     with fail_after(60), Recorder(path) as recorder:
-        target = UpstreamTarget(command=str(npm_server("mcp-server-everything")))
+        target = UpstreamTarget(command=str(npm_server("mcp-server-everything")), env=secrets)
         async with open_proxy([target], policies="real", recorder=recorder) as proxy, Client(proxy.server) as client:
             env = await client.call_tool("get-env", {})
     assert "pay-live-0123456789abcdef" in env.content[0].text
