@@ -35,6 +35,7 @@ defaults
     retries 2
     option redispatch
     option http-server-close
+    http-reuse never
 frontend mcp
     bind 127.0.0.1:{listen}
     default_backend gtm
@@ -119,6 +120,7 @@ def test_sigkill_of_a_replica_during_a_load_run_loses_no_episode_and_no_complete
     for thread in threads:
         thread.join()
     assert sum(map(len, answered.values())) > 120  # the survivor kept answering
+    time.sleep(2.5)  # HAProxy's health check (every 0.5 s, down after 2 failures) takes the dead replica out
     lost = {}
     for episode, subjects in answered.items():
         listed, _ = _call(listen, "list_support_tickets", {"limit": 100}, episode)
