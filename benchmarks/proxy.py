@@ -25,7 +25,6 @@ writes benchmarks/results/proxy.json (or --out). Never asserts timings.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import platform
@@ -41,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+from _shared import write_report
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
@@ -249,9 +249,7 @@ def main() -> None:
         "rows": rows,
         "overheads": overheads,
     }
-    options.out.parent.mkdir(parents=True, exist_ok=True)
-    options.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {options.out}")
+    write_report(options.out, report)
 
 
 if __name__ == "__main__":

@@ -67,6 +67,7 @@ from typing import Any
 
 import anyio
 import httpx2
+from _shared import stop, write_report
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
@@ -206,12 +207,7 @@ async def serving(policy: str, memory_file: Path, server: Path) -> AsyncIterator
                 await anyio.sleep(0.1)
         yield served
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 async def http_rollout(served: Served, policy: str, i: int, short: bool, start: anyio.Event, close: bool = True) -> Outcome:
@@ -434,9 +430,7 @@ def main() -> None:
         "rows": rows,
         "memory": memory,
     }
-    options.out.parent.mkdir(parents=True, exist_ok=True)
-    options.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {options.out}")
+    write_report(options.out, report)
 
 
 if __name__ == "__main__":

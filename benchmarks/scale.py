@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 import httpx
+from _shared import stop
 
 RESULTS = Path(__file__).resolve().parent / "results" / "scale.json"
 TICKET = {"subject": "Printer on fire", "description": "It is on fire.", "requester_email": "a@example.com"}
@@ -119,8 +120,7 @@ def _run(folder: Path, replicas: int, store: str, args: argparse.Namespace) -> d
         rss = [_rss_mib(p.pid) for p in processes]
     finally:
         for process in [balancer, *processes]:
-            process.terminate()
-            process.wait(15)
+            stop(process)
     return {"replicas": replicas, "episodes": "redis" if store.startswith("redis") else store, **row, "rss_mib_per_replica": max(rss)}
 
 

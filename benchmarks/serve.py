@@ -22,7 +22,6 @@ Never asserts timings.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import platform
@@ -42,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+from _shared import stop, write_report
 from mcp import Client, StdioServerParameters
 
 from gtm_core import Catalog, ToolSpec
@@ -243,12 +243,7 @@ async def _http_server(serve: list[str]) -> AsyncIterator[str]:
                     await anyio.sleep(0.1)
             yield f"http://127.0.0.1:{port}/mcp"
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process, timeout=10)
 
 
 async def _separate_clients(bench: Bench, url: str, era: str, mode: str) -> dict[str, Any]:
@@ -392,8 +387,7 @@ def main() -> None:
         "concurrency_mode": "N worker tasks over one client session (rows with clients 'N': N separate HTTP clients, one worker each)",
         "rows": bench.rows,
     }
-    options.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {options.out}")
+    write_report(options.out, report)
 
 
 if __name__ == "__main__":
